@@ -1,0 +1,18 @@
+// Bundles the page's client code for the browser with esbuild, in memory, once at start-up.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+export async function bundleClient() {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./client.js', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    write: false,
+  });
+  const [file] = result.outputFiles;
+  if (!file) throw new Error('esbuild produced no output for the chat client');
+  return file.text;
+}

@@ -1,0 +1,32 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type ServerOptions } from '@switchback/server';
+
+export interface TestServer extends AsyncDisposable {
+  readonly io: Server;
+  readonly http: HttpServer;
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A Switchback Server on a fresh http.Server on 127.0.0.1 (port 0 unless given). */
+export async function startServer(options: Partial<ServerOptions> = {}, port = 0): Promise<TestServer> {
+  const http = createServer();
+  const io = new Server(http, options);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (http.address() as AddressInfo).port;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await new Promise<void>((resolve) => {
+      io.close(() => resolve());
+    });
+    http.closeAllConnections();
+  };
+  return { io, http, port: actual, url: `http://127.0.0.1:${actual}`, close, [Symbol.asyncDispose]: close };
+}
