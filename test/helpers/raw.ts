@@ -1,6 +1,5 @@
 // Raw Engine.IO speakers for black-box tests: plain fetch and a bare `ws` client, no Switchback client.
 import { WebSocket } from 'ws';
-import { once } from './wait.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -73,8 +72,11 @@ export async function rawWebSocket(base: string, query: Record<string, string> =
     else frames.push(frame);
   });
   const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', (err: Error) => reject(err));
+  });
   ws.on('error', () => undefined);
-  await once(ws, 'open');
   return {
     ws,
     frames,

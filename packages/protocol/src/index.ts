@@ -1,0 +1,23 @@
+export { ProtocolError, isProtocolError } from './errors.js';
+export type { ProtocolErrorCode } from './errors.js';
+export { encodeBase64, decodeBase64 } from './base64.js';
+export {
+  RECORD_SEPARATOR,
+  encodeEnginePacket,
+  decodeEnginePacket,
+  encodePayload,
+  decodePayload,
+  parseOpenPacketData,
+} from './engine-packet.js';
+export type {
+  BinaryLike,
+  BinaryType,
+  DecodePayloadOptions,
+  EngineData,
+  EnginePacket,
+  EnginePacketType,
+  OpenPacketData,
+} from './engine-packet.js';
+export { hasBinary, isBinary } from './binary.js';
+export { PacketType, SocketPacketDecoder, encodeSocketPacket } from './socket-packet.js';
+export type { SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';
