@@ -1,0 +1,17 @@
+// Public entry of @switchback/server/engine: engine.io's shape (see ARCHITECTURE.md).
+export { EngineServer, attach } from './server.js';
+export type {
+  ConnectMiddleware,
+  ConnectionError,
+  EngineMiddleware,
+  EngineServerEvents,
+  EngineServerOptions,
+  ResolvedEngineServerOptions,
+} from './server.js';
+export { EngineSocket } from './session.js';
+export type { EngineCloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from './session.js';
+export type { Transport, TransportName, TransportState } from './transport.js';
+export { EngineErrorCode, EngineRequestError, TransportError, engineErrorMessages } from './errors.js';
+export type { TransportErrorCode } from './errors.js';
+export type { CorsOptions } from './cors.js';
+export type { CookieOptions } from './cookie.js';

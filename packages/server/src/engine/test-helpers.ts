@@ -1,0 +1,122 @@
+// Raw-protocol helpers shared by the engine tests (not exported from the package entry).
+import { createServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
+import type { RawData } from 'ws';
+import { decodePayload, isProtocolError, parseOpenPacketData } from '@switchback/protocol';
+import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
+import { EngineServer } from './server.js';
+import type { EngineServerOptions } from './server.js';
+
+export interface TestServer {
+  readonly engine: EngineServer;
+  readonly http: HttpServer;
+  readonly port: number;
+  /** http://127.0.0.1:port/engine.io/ */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: EngineServerOptions = {}, setup?: (http: HttpServer) => void): Promise<TestServer> {
+  const http = createServer();
+  setup?.(http);
+  const engine = new EngineServer(options);
+  engine.attach(http);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    engine,
+    http,
+    port,
+    url: `http://127.0.0.1:${port}${engine.opts.path}`,
+    close: async () => {
+      engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+export async function request(url: string, init?: RequestInit): Promise<HttpAnswer> {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+export function decode(body: string): EnginePacket[] {
+  const packets = decodePayload(body);
+  if (isProtocolError(packets)) throw packets;
+  return packets;
+}
+
+export async function handshake(server: TestServer, query = 'EIO=4&transport=polling'): Promise<OpenPacketData> {
+  const answer = await request(`${server.url}?${query}`);
+  const [open] = decode(answer.body);
+  if (open?.type !== 'open' || typeof open.data !== 'string') throw new Error(`no open packet: ${answer.body}`);
+  const data = parseOpenPacketData(open.data);
+  if (isProtocolError(data)) throw data;
+  return data;
+}
+
+export function pollUrl(server: TestServer, sid: string): string {
+  return `${server.url}?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
+}
+
+export function poll(server: TestServer, sid: string): Promise<HttpAnswer> {
+  return request(pollUrl(server, sid));
+}
+
+export function push(server: TestServer, sid: string, body: string): Promise<HttpAnswer> {
+  return request(pollUrl(server, sid), { method: 'POST', body, headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+}
+
+/** A raw ws client with an awaitable queue of received frames. */
+export class RawWebSocket {
+  readonly ws: WebSocket;
+  readonly #frames: Array<string | Buffer> = [];
+  readonly #waiters: Array<(frame: string | Buffer) => void> = [];
+  readonly closed: Promise<{ code: number }>;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.on('message', (data: RawData, isBinary: boolean) => {
+      const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      const frame = isBinary ? buffer : buffer.toString('utf8');
+      const waiter = this.#waiters.shift();
+      if (waiter !== undefined) waiter(frame);
+      else this.#frames.push(frame);
+    });
+    this.ws.on('error', () => {});
+    this.closed = new Promise((resolve) => this.ws.once('close', (code: number) => resolve({ code })));
+  }
+
+  static async open(url: string): Promise<RawWebSocket> {
+    const socket = new RawWebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      socket.ws.once('open', () => resolve());
+      socket.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      socket.ws.once('error', reject);
+    });
+    return socket;
+  }
+
+  next(): Promise<string | Buffer> {
+    const frame = this.#frames.shift();
+    if (frame !== undefined) return Promise.resolve(frame);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  send(frame: string | Buffer): void {
+    this.ws.send(frame);
+  }
+}
+
+export function wsUrl(server: TestServer, query: string): string {
+  return `ws://127.0.0.1:${server.port}${server.engine.opts.path}?${query}`;
+}

@@ -1,0 +1,112 @@
+import { EventEmitter } from 'eventemitter3';
+import type { IncomingMessage } from 'node:http';
+import { decodeEnginePacket, isProtocolError } from '@switchback/protocol';
+import type { EngineData, EnginePacket, ProtocolError } from '@switchback/protocol';
+import type { TransportError } from './errors.js';
+
+export type TransportName = 'polling' | 'websocket';
+export type TransportState = 'open' | 'closing' | 'closed';
+
+/** Events a transport reports to the session that owns it. */
+export interface TransportEvents {
+  packet: [packet: EnginePacket];
+  /** Undecodable input; the session closes with 'parse error'. */
+  parseError: [error: ProtocolError];
+  error: [error: TransportError];
+  /** The transport can take a send() (a GET is held, or the WebSocket finished writing). */
+  ready: [];
+  /** Everything given to the last send() has been written out. */
+  drain: [];
+  close: [];
+  /** Response headers about to be written; listeners may add to them. */
+  headers: [headers: Record<string, string>, req: IncomingMessage];
+}
+
+/** The view of a transport the public API exposes (`socket.transport`, 'upgrade' events). */
+export interface Transport {
+  readonly name: TransportName;
+  readonly writable: boolean;
+  readonly readyState: TransportState;
+}
+
+/**
+ * Template base for server transports: `close()` checks the state then calls `doClose()`;
+ * incoming bytes flow `onData()` → `onPacket()` → `emit('packet')`. Transports only move bytes:
+ * buffering, heartbeat and callbacks belong to the session.
+ */
+export abstract class TransportBase extends EventEmitter<TransportEvents> implements Transport {
+  abstract readonly name: TransportName;
+  #state: TransportState = 'open';
+  #discarded = false;
+
+  get readyState(): TransportState {
+    return this.#state;
+  }
+
+  abstract get writable(): boolean;
+
+  /** True once the session moved to another transport: closing may skip the graceful close packet. */
+  get discarded(): boolean {
+    return this.#discarded;
+  }
+
+  discard(): void {
+    this.#discarded = true;
+    this.onDiscard();
+  }
+
+  /** Hook: the session no longer waits for this transport (e.g. a pending graceful close). */
+  protected onDiscard(): void {}
+
+  /**
+   * Writes packets; only called while `writable`. `onSent` runs once they are handed to the socket
+   * (the moment send callbacks are released), never if the transport fails first.
+   */
+  abstract send(packets: readonly EnginePacket[], onSent?: () => void): void;
+
+  /** Closes once; `onClosed` runs when the transport is done (for polling maybe after the next GET). */
+  close(onClosed?: () => void): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.doClose(onClosed ?? noop);
+  }
+
+  protected abstract doClose(onClosed: () => void): void;
+
+  protected onData(data: string | Buffer): void {
+    const packet = decodeEnginePacket(data);
+    if (isProtocolError(packet)) {
+      this.emit('parseError', packet);
+      return;
+    }
+    this.onPacket(normalizePacket(packet));
+  }
+
+  protected onPacket(packet: EnginePacket): void {
+    this.emit('packet', packet);
+  }
+
+  protected onError(error: TransportError): void {
+    this.emit('error', error);
+  }
+
+  protected onClose(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.emit('close');
+  }
+}
+
+/** Binary message data is exposed as Buffer on the server, whatever view the codec produced. */
+export function normalizePacket(packet: EnginePacket): EnginePacket {
+  const data = packet.data;
+  if (data === undefined || typeof data === 'string' || Buffer.isBuffer(data)) return packet;
+  return { type: packet.type, data: toBuffer(data) };
+}
+
+export function toBuffer(data: Exclude<EngineData, string>): Buffer {
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+function noop(): void {}

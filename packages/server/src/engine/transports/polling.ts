@@ -1,0 +1,249 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodePayload, encodePayload, isProtocolError } from '@switchback/protocol';
+import type { EnginePacket } from '@switchback/protocol';
+import { EngineErrorCode, EngineRequestError, TransportError, abortRequest } from '../errors.js';
+import { TransportBase, normalizePacket } from '../transport.js';
+
+export interface PollingOptions {
+  maxHttpBufferSize: number;
+  /** Longest a GET is held before it is answered with a noop. */
+  pollHoldTimeout: number;
+  /** A POST body must arrive within this (engine.io's httpRequestBodyTimeout). */
+  bodyTimeout?: number;
+  /** After a graceful close, how long to wait for the GET that carries the close packet. */
+  closeTimeout?: number;
+}
+
+interface HeldPoll {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly holdTimer: NodeJS.Timeout;
+  readonly onAbort: () => void;
+}
+
+interface DataRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+}
+
+/**
+ * HTTP long-polling, one GET and one POST in flight at most (engine.io rules): the GET is held until
+ * the session has packets, the POST carries a payload and is answered `ok`.
+ */
+export class PollingTransport extends TransportBase {
+  readonly name = 'polling';
+  readonly #opts: Required<PollingOptions>;
+  #poll: HeldPoll | null = null;
+  #data: DataRequest | null = null;
+  /** Set by a graceful close while no GET is held: the next GET carries the close packet. */
+  #pendingClose: { readonly finish: () => void; readonly timer: NodeJS.Timeout } | null = null;
+
+  constructor(options: PollingOptions) {
+    super();
+    this.#opts = { bodyTimeout: 30_000, closeTimeout: 30_000, ...options };
+  }
+
+  get writable(): boolean {
+    return this.#poll !== null;
+  }
+
+  /** Routes one HTTP request of this session: GET polls, POST sends. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET') this.#onPollRequest(req, res);
+    else if (req.method === 'POST') this.#onDataRequest(req, res);
+    else {
+      res.writeHead(500);
+      res.end();
+    }
+  }
+
+  send(packets: readonly EnginePacket[], onSent?: () => void): void {
+    const poll = this.#poll;
+    if (poll === null) return;
+    this.#poll = null;
+    clearTimeout(poll.holdTimer);
+    poll.res.off('close', poll.onAbort);
+    const all = [...packets];
+    const pending = this.#pendingClose;
+    if (pending !== null) all.push({ type: 'close' });
+    const body = encodePayload(all);
+    const headers = this.#headers(poll.req, {
+      'Content-Type': 'text/plain; charset=UTF-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+    });
+    poll.res.writeHead(200, headers);
+    poll.res.end(body);
+    onSent?.();
+    this.emit('drain');
+    if (pending !== null) {
+      this.#pendingClose = null;
+      clearTimeout(pending.timer);
+      pending.finish();
+    }
+  }
+
+  protected override doClose(onClosed: () => void): void {
+    // An unfinished POST would deliver packets to a session that is going away.
+    this.#data?.req.destroy();
+    this.#data = null;
+    const finish = (): void => {
+      onClosed();
+      this.onClose();
+    };
+    if (this.#poll !== null) {
+      // After an upgrade the client ignores this transport, and a noop is the least surprising answer.
+      this.send([{ type: this.discarded ? 'noop' : 'close' }]);
+      finish();
+    } else if (this.discarded) {
+      finish();
+    } else {
+      this.#pendingClose = { finish, timer: setTimeout(() => this.#finishPendingClose(), this.#opts.closeTimeout) };
+    }
+  }
+
+  protected override onClose(): void {
+    const poll = this.#poll;
+    if (poll !== null) this.send([{ type: 'noop' }]);
+    if (this.#pendingClose !== null) clearTimeout(this.#pendingClose.timer);
+    this.#pendingClose = null;
+    super.onClose();
+  }
+
+  protected override onDiscard(): void {
+    // A graceful close was waiting for the next GET, but the session gave up on this transport.
+    this.#finishPendingClose();
+  }
+
+  #finishPendingClose(): void {
+    const pending = this.#pendingClose;
+    this.#pendingClose = null;
+    if (pending === null) return;
+    clearTimeout(pending.timer);
+    pending.finish();
+  }
+
+  #onPollRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#poll !== null) {
+      res.writeHead(400);
+      res.end();
+      this.onError(new TransportError('POLL_OVERLAP', 'overlap from client'));
+      return;
+    }
+    const holdTimer = setTimeout(() => {
+      if (this.#poll?.res === res) this.send([{ type: 'noop' }]);
+    }, this.#opts.pollHoldTimeout);
+    // 'close' on the response before it finished: the client (or a proxy) dropped the held GET.
+    const onAbort = (): void => {
+      if (this.#poll?.res !== res) return;
+      clearTimeout(holdTimer);
+      this.#poll = null;
+      this.onError(new TransportError('POLL_CLOSED_PREMATURELY', 'poll connection closed prematurely'));
+    };
+    this.#poll = { req, res, holdTimer, onAbort };
+    res.on('close', onAbort);
+    this.emit('ready');
+    // Still held and a graceful close is waiting: answer now so the close packet goes out.
+    if (this.#poll?.res === res && this.#pendingClose !== null) this.send([{ type: 'noop' }]);
+  }
+
+  #onDataRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#data !== null) {
+      res.writeHead(400);
+      res.end();
+      this.onError(new TransportError('DATA_OVERLAP', 'data request overlap from client'));
+      return;
+    }
+    // Engine.IO v4 sends binary as base64 text; the reference refuses octet-stream bodies.
+    if (req.headers['content-type'] === 'application/octet-stream') {
+      res.writeHead(400);
+      res.end();
+      this.onError(new TransportError('INVALID_CONTENT', 'invalid content'));
+      return;
+    }
+    const limit = this.#opts.maxHttpBufferSize;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      this.#refuseTooLarge(req, res);
+      return;
+    }
+    const current: DataRequest = { req, res };
+    this.#data = current;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      cleanup();
+      res.writeHead(408, { Connection: 'close' });
+      res.end();
+      req.destroy();
+      this.onError(new TransportError('REQUEST_TIMEOUT', 'http request timeout'));
+    }, this.#opts.bodyTimeout);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      req.off('data', onChunk);
+      req.off('end', onEnd);
+      req.off('close', onAbort);
+      if (this.#data === current) this.#data = null;
+    };
+    const onChunk = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        this.#refuseTooLarge(req, res);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onAbort = (): void => {
+      cleanup();
+      this.onError(new TransportError('DATA_CLOSED_PREMATURELY', 'data request connection closed prematurely'));
+    };
+    const onEnd = (): void => {
+      cleanup();
+      this.#onPayload(req, res, Buffer.concat(chunks, size).toString('utf8'));
+    };
+    req.on('data', onChunk);
+    req.on('end', onEnd);
+    req.on('close', onAbort);
+  }
+
+  #onPayload(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const packets = decodePayload(body, { maxLength: this.#opts.maxHttpBufferSize });
+    if (isProtocolError(packets)) {
+      // The reference ends up destroying this request; a 400 tells the client what happened.
+      abortRequest(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'PARSE_ERROR' }));
+      this.emit('parseError', packets);
+      return;
+    }
+    res.writeHead(
+      200,
+      // text/html rather than text/plain avoids a download dialog on some user agents (engine.io GH-43).
+      this.#headers(req, { 'Content-Type': 'text/html', 'Content-Length': '2' }),
+    );
+    res.end('ok');
+    for (const packet of packets) {
+      if (this.readyState === 'closed') return;
+      if (packet.type === 'close') {
+        this.onClose();
+        return;
+      }
+      this.onPacket(normalizePacket(packet));
+    }
+  }
+
+  #refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+    // Stop reading; the connection is dropped once the 413 is out so the rest of the body is never parsed.
+    res.writeHead(413, { Connection: 'close' });
+    res.end(() => req.destroy());
+    this.onError(new TransportError('PAYLOAD_TOO_LARGE', 'payload too large'));
+  }
+
+  #headers(req: IncomingMessage, headers: Record<string, string>): Record<string, string> {
+    const all: Record<string, string> = { ...headers };
+    // Old IE blocks some responses as XSS without this (socket.io PR #1333).
+    const ua = req.headers['user-agent'];
+    if (ua !== undefined && (ua.includes(';MSIE') || ua.includes('Trident/'))) all['X-XSS-Protection'] = '0';
+    all['Cache-Control'] = 'no-store';
+    this.emit('headers', all, req);
+    return all;
+  }
+}

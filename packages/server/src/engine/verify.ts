@@ -1,0 +1,155 @@
+import { ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { EngineErrorCode, EngineRequestError } from './errors.js';
+import type { TransportName } from './transport.js';
+
+export type EngineMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+export type AllowRequest = (req: IncomingMessage, fn: (err: string | null | undefined, ok: boolean) => void) => void;
+
+/** What request checks need to know of the server. */
+export interface VerifyContext {
+  readonly transports: readonly TransportName[];
+  readonly allowRequest: AllowRequest | undefined;
+  /** The transport name of the session `sid`, undefined when there is no such session. */
+  sessionTransport(sid: string): TransportName | undefined;
+}
+
+/**
+ * engine.io's `verify()`: transport, Origin header, session / handshake rules, allowRequest, protocol
+ * version, in the reference's order. Resolves undefined when the request may proceed.
+ */
+export async function verifyRequest(
+  ctx: VerifyContext,
+  req: IncomingMessage,
+  upgrade: boolean,
+): Promise<EngineRequestError | undefined> {
+  const query = queryOf(req);
+  const transport = query.get('transport');
+  if (transport === null || !isTransportName(transport) || !ctx.transports.includes(transport)) {
+    return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && INVALID_HEADER_CHAR.test(origin)) {
+    return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'INVALID_ORIGIN', origin });
+  }
+  if (upgrade && transport !== 'websocket') {
+    return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport });
+  }
+  const sid = query.get('sid');
+  if (sid !== null) {
+    const previousTransport = ctx.sessionTransport(sid);
+    if (previousTransport === undefined) return new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid });
+    // After an upgrade, polling requests of that session are refused here.
+    if (!upgrade && previousTransport !== transport) {
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, {
+        name: 'TRANSPORT_MISMATCH',
+        transport,
+        previousTransport,
+      });
+    }
+    if (query.get('EIO') !== '4') {
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'PROTOCOL_MISMATCH' });
+    }
+    return undefined;
+  }
+  if (req.method !== 'GET') {
+    return new EngineRequestError(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
+  }
+  if (transport === 'websocket' && !upgrade) {
+    return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
+  }
+  const refusal = await runAllowRequest(ctx.allowRequest, req);
+  if (refusal !== undefined) return refusal;
+  // A missing EIO means v3 (engine.io's rule), which is not supported.
+  if (query.get('EIO') !== '4') {
+    return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: query.get('EIO') });
+  }
+  return undefined;
+}
+
+function runAllowRequest(allow: AllowRequest | undefined, req: IncomingMessage): Promise<EngineRequestError | undefined> {
+  if (allow === undefined) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (err: string | null | undefined, ok: boolean): void => {
+      if (settled) return;
+      settled = true;
+      resolve(ok ? undefined : new EngineRequestError(EngineErrorCode.FORBIDDEN, { message: err ?? undefined }));
+    };
+    try {
+      allow(req, done);
+    } catch (error) {
+      done(error instanceof Error ? error.message : undefined, false);
+    }
+  });
+}
+
+/** Runs the `use()` chain in order; resolves with the refusal when one fails (400, as engine.io). */
+export async function runMiddlewares(
+  middlewares: readonly EngineMiddleware[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<EngineRequestError | undefined> {
+  try {
+    for (const middleware of middlewares) await runMiddleware(middleware, req, res);
+    return undefined;
+  } catch (error) {
+    return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE', error });
+  }
+}
+
+function runMiddleware(middleware: EngineMiddleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const next = (err?: unknown): void => {
+      if (err === undefined || err === null) resolve();
+      else reject(err);
+    };
+    try {
+      const result: unknown = middleware(req, res, next);
+      if (result instanceof Promise) result.catch(next);
+    } catch (error) {
+      next(error);
+    }
+  });
+}
+
+/**
+ * The response object middlewares get on an upgrade: headers they set are added to the 101 answer;
+ * end() refuses the upgrade (as engine.io's WebSocketResponse).
+ */
+export class UpgradeResponse extends ServerResponse {
+  readonly #socket: Duplex;
+
+  constructor(req: IncomingMessage, socket: Duplex) {
+    super(req);
+    this.#socket = socket;
+  }
+
+  override end(..._args: unknown[]): this {
+    this.emit('finish');
+    this.#socket.destroy();
+    return this;
+  }
+}
+
+const queries = new WeakMap<IncomingMessage, URLSearchParams>();
+
+/** The parsed query string of a request, computed once. */
+export function queryOf(req: IncomingMessage): URLSearchParams {
+  let query = queries.get(req);
+  if (query === undefined) {
+    const url = req.url ?? '';
+    const index = url.indexOf('?');
+    query = new URLSearchParams(index === -1 ? '' : url.slice(index + 1));
+    queries.set(req, query);
+  }
+  return query;
+}
+
+function isTransportName(value: string): value is TransportName {
+  return value === 'polling' || value === 'websocket';
+}
+
+// Characters Node refuses in header values (engine.io checks Origin the same way).
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
