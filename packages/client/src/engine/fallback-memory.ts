@@ -1,0 +1,112 @@
+import type { Clock, FallbackMemory } from './types.js';
+import { defaultClock } from './clock.js';
+
+const STORAGE_PREFIX = 'switchback:fallback:';
+
+/** The key a fallback is remembered under: one per origin + path (e.g. `https://a.example/socket.io/`). */
+export function fallbackKey(origin: string, path: string): string {
+  return `${origin}${path}`;
+}
+
+/** Remembers fallbacks in this process only (Node, or browsers without sessionStorage). */
+export class InMemoryFallbackMemory implements FallbackMemory {
+  readonly #entries = new Map<string, number>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock = defaultClock) {
+    this.#clock = clock;
+  }
+
+  get(key: string): 'polling' | undefined {
+    const expiresAt = this.#entries.get(key);
+    if (expiresAt === undefined) return undefined;
+    if (this.#clock.now() >= expiresAt) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return 'polling';
+  }
+
+  set(key: string, _value: 'polling', ttlMs: number): void {
+    this.#entries.set(key, this.#clock.now() + ttlMs);
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+}
+
+/** The slice of the Web Storage API we use. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/**
+ * Remembers fallbacks in sessionStorage (per tab, survives reloads) with an expiry, so a network that
+ * blocked WebSocket once is not punished forever (phoenix#5741 discusses the trade-off).
+ */
+export class SessionStorageFallbackMemory implements FallbackMemory {
+  readonly #storage: StorageLike;
+  readonly #clock: Clock;
+
+  constructor(storage: StorageLike, clock: Clock = defaultClock) {
+    this.#storage = storage;
+    this.#clock = clock;
+  }
+
+  get(key: string): 'polling' | undefined {
+    const raw = this.#safe(() => this.#storage.getItem(STORAGE_PREFIX + key));
+    if (raw === undefined || raw === null) return undefined;
+    const expiresAt = Number(raw);
+    if (!Number.isFinite(expiresAt) || this.#clock.now() >= expiresAt) {
+      this.delete(key);
+      return undefined;
+    }
+    return 'polling';
+  }
+
+  set(key: string, _value: 'polling', ttlMs: number): void {
+    this.#safe(() => this.#storage.setItem(STORAGE_PREFIX + key, String(this.#clock.now() + ttlMs)));
+  }
+
+  delete(key: string): void {
+    this.#safe(() => this.#storage.removeItem(STORAGE_PREFIX + key));
+  }
+
+  // Safari private mode and sandboxed iframes throw on storage access; forgetting is the safe outcome.
+  #safe<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function isStorageLike(value: unknown): value is StorageLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['getItem'] === 'function' && typeof v['setItem'] === 'function' && typeof v['removeItem'] === 'function';
+}
+
+function findSessionStorage(): StorageLike | undefined {
+  try {
+    // Reading the property itself can throw (storage disabled by the user agent).
+    const storage: unknown = Reflect.get(globalThis, 'sessionStorage');
+    return isStorageLike(storage) ? storage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let processMemory: InMemoryFallbackMemory | undefined;
+
+/** sessionStorage when the environment has it, else one in-process store shared by this module. */
+export function createDefaultFallbackMemory(): FallbackMemory {
+  const storage = findSessionStorage();
+  if (storage !== undefined) return new SessionStorageFallbackMemory(storage);
+  processMemory ??= new InMemoryFallbackMemory();
+  return processMemory;
+}

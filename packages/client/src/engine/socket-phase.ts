@@ -1,0 +1,47 @@
+import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
+import type { Transport, TransportName } from './types.js';
+
+export interface SocketEvents {
+  open: [];
+  handshake: [data: OpenPacketData];
+  packet: [packet: EnginePacket];
+  packetCreate: [packet: EnginePacket];
+  message: [data: string | ArrayBuffer];
+  data: [data: string | ArrayBuffer];
+  close: [reason: string, description?: unknown];
+  error: [err: Error];
+  upgrade: [transport: Transport];
+  upgradeError: [err: Error];
+  upgrading: [transport: Transport];
+  drain: [];
+  flush: [];
+  heartbeat: [];
+  ping: [];
+  /** Every internal state change, for debugging and tests. */
+  stateChange: [change: { from: Phase['name']; to: Phase['name'] }];
+}
+
+/**
+ * Internal phases. 'verifying' and 'failing-over' look 'open' from outside: 'open' is emitted once,
+ * after the open packet, and a WebSocket that then fails its first round trip is replaced by polling
+ * internally (the queued and unconfirmed messages are re-sent on the new session).
+ */
+export type Phase =
+  | { name: 'idle' }
+  | { name: 'opening'; attempt: TransportName; fellBack: boolean }
+  | { name: 'verifying'; openedAt: number; firstSendAt: number | undefined }
+  | { name: 'failing-over' }
+  | { name: 'open'; openedAt: number }
+  | { name: 'closing' }
+  | { name: 'closed' };
+
+export const TRANSITIONS: Record<Phase['name'], readonly Phase['name'][]> = {
+  idle: ['opening', 'closed'],
+  opening: ['opening', 'verifying', 'open', 'closed'],
+  verifying: ['open', 'failing-over', 'closing', 'closed'],
+  'failing-over': ['open', 'closed'],
+  open: ['closing', 'closed'],
+  closing: ['closed'],
+  closed: [],
+};
+

@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Socket } from './socket.js';
+import { InMemoryFallbackMemory } from './fallback-memory.js';
+import { FakeWebSocket, fakePollingServer, openPacket } from './test-support/fake-websocket.js';
+
+const URL_ = 'http://example.test';
+const KEY = 'http://example.test/engine.io/';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.instances = [];
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function lastWs(): FakeWebSocket {
+  const ws = FakeWebSocket.instances.at(-1);
+  if (ws === undefined) throw new Error('no WebSocket was created');
+  return ws;
+}
+
+describe('WebSocket stall detection (fake timers)', () => {
+  it('falls back to polling when no open packet arrives within webSocketTimeout, and remembers it', async () => {
+    const polling = fakePollingServer('p1');
+    const memory = new InMemoryFallbackMemory();
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: memory });
+    await vi.advanceTimersByTimeAsync(0);
+    lastWs().accept(); // the 101 passes, then nothing
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(polling.gets).toHaveLength(0);
+    expect(socket.readyState).toBe('opening');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lastWs().closed).toBe(true);
+    expect(polling.gets).toHaveLength(2); // handshake, then the held GET
+    expect(socket.readyState).toBe('open');
+    expect(socket.transport.name).toBe('polling');
+    expect(memory.get(KEY)).toBe('polling');
+    socket.close();
+  });
+
+  it('fails over when the first send gets no answer; the message is re-sent over polling, open emitted once', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    const events: string[] = [];
+    socket.on('open', () => events.push('open'));
+    socket.on('close', (reason) => events.push(`close:${reason}`));
+    await vi.advanceTimersByTimeAsync(0);
+    const ws = lastWs();
+    ws.accept();
+    ws.deliver(openPacket('w1'));
+    expect(socket.readyState).toBe('open');
+    socket.send('40');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.sent).toEqual(['440']);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(socket.transport.name).toBe('websocket');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.transport.name).toBe('polling');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polling.posts).toEqual(['440']);
+    expect(socket.id).toBe('p1');
+    expect(events).toEqual(['open']);
+    socket.close();
+  });
+
+  it('an answer within webSocketTimeout proves the WebSocket: no fallback later', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await vi.advanceTimersByTimeAsync(0);
+    const ws = lastWs();
+    ws.accept();
+    ws.deliver(openPacket('w1'));
+    socket.send('40');
+    await vi.advanceTimersByTimeAsync(1000);
+    ws.deliver('40{"sid":"x"}');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(socket.transport.name).toBe('websocket');
+    expect(polling.gets).toHaveLength(0);
+    socket.close();
+  });
+
+  it('a WebSocket closing before the open packet falls back immediately', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await vi.advanceTimersByTimeAsync(0);
+    lastWs().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.transport.name).toBe('polling');
+    expect(socket.readyState).toBe('open');
+    socket.close();
+  });
+});
+
+describe('liveness (fake timers)', () => {
+  async function openOverWs(memory: InMemoryFallbackMemory | false = false): Promise<{ socket: Socket; ws: FakeWebSocket }> {
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, transports: ['websocket'], fallbackMemory: memory });
+    await vi.advanceTimersByTimeAsync(0);
+    const ws = lastWs();
+    ws.accept();
+    ws.deliver(openPacket('w1', 100, 50));
+    return { socket, ws };
+  }
+
+  it("closes with 'ping timeout' after pingInterval + pingTimeout without a ping", async () => {
+    const { socket } = await openOverWs();
+    const closed = vi.fn();
+    socket.on('close', closed);
+    await vi.advanceTimersByTimeAsync(149);
+    expect(closed).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(closed).toHaveBeenCalledWith('ping timeout', undefined);
+  });
+
+  it('answers pings with pongs and stays open while pings keep coming', async () => {
+    const { socket, ws } = await openOverWs();
+    const pings = vi.fn();
+    socket.on('ping', pings);
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(100);
+      ws.deliver('2');
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.readyState).toBe('open');
+    expect(pings).toHaveBeenCalledTimes(5);
+    expect(ws.sent.filter((f) => f === '3')).toHaveLength(5);
+    socket.close();
+  });
+
+  it('checks the wall clock on send (timers throttled in a background tab)', async () => {
+    const { socket } = await openOverWs();
+    const closed = vi.fn();
+    socket.on('close', closed);
+    vi.setSystemTime(Date.now() + 10_000); // the clock moved, no timer ran
+    socket.send('late');
+    expect(closed).toHaveBeenCalledWith('ping timeout', undefined);
+  });
+
+  it('two short-lived WebSockets dying of ping timeout in a row are remembered as blocked', async () => {
+    const memory = new InMemoryFallbackMemory();
+    const first = await openOverWs(memory);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(first.socket.readyState).toBe('closed');
+    expect(memory.get(KEY)).toBeUndefined();
+    const second = await openOverWs(memory);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(second.socket.readyState).toBe('closed');
+    expect(memory.get(KEY)).toBe('polling');
+  });
+
+  it('a long-lived WebSocket dying of ping timeout resets the count', async () => {
+    const memory = new InMemoryFallbackMemory();
+    const first = await openOverWs(memory);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(first.socket.readyState).toBe('closed');
+    const second = await openOverWs(memory);
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(100);
+      second.ws.deliver('2');
+    }
+    await vi.advanceTimersByTimeAsync(150);
+    expect(second.socket.readyState).toBe('closed');
+    const third = await openOverWs(memory);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(third.socket.readyState).toBe('closed');
+    expect(memory.get(KEY)).toBeUndefined();
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Socket } from '../socket.js';
+import { isEngineError } from '../errors.js';
+import { openPacket } from '../test-support/fake-websocket.js';
+import { waitFor } from '../test-support/wait.js';
+
+/** A polling endpoint that records POSTs and answers them when told. */
+function server(maxPayload: number) {
+  const posts: string[] = [];
+  const pendingPosts: Array<() => void> = [];
+  const urls: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const fetchFn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = String(input);
+    urls.push(url);
+    if (init?.method === 'POST') {
+      posts.push(String(init.body));
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise<void>((resolve) => pendingPosts.push(resolve));
+      inFlight--;
+      return new Response('ok');
+    }
+    if (!url.includes('sid=')) {
+      const open = openPacket('s1').replace('"maxPayload":1000000', `"maxPayload":${maxPayload}`);
+      return new Response(open);
+    }
+    return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+  };
+  const releasePost = async (): Promise<void> => {
+    while (pendingPosts.length === 0) await new Promise((r) => setTimeout(r, 1));
+    pendingPosts.shift()?.();
+  };
+  return { fetch: fetchFn, posts, urls, releasePost, maxInFlight: () => maxInFlight };
+}
+
+describe('polling transport', () => {
+  it('batches same-tick sends into one POST, one POST in flight, split under maxPayload', async () => {
+    const s = server(10);
+    const socket = new Socket('http://example.test', { transports: ['polling'], fetch: s.fetch, fallbackMemory: false, withCredentials: true });
+    await waitFor(socket, 'open');
+    const written: number[] = [];
+    socket.send('aaa', () => written.push(1));
+    socket.send('bbb', () => written.push(2));
+    socket.send('ccc', () => written.push(3)); // '4aaa\x1e4bbb' = 9 bytes; 'ccc' goes in a second payload
+    await s.releasePost();
+    socket.send('ddd', () => written.push(4)); // queued while a POST is in flight
+    await s.releasePost();
+    await s.releasePost();
+    await waitFor(socket, 'drain');
+    expect(s.posts).toEqual(['4aaa\x1e4bbb', '4ccc', '4ddd']);
+    expect(s.maxInFlight()).toBe(1);
+    expect(written).toEqual([1, 2, 3, 4]);
+    const closing = socket.close();
+    await s.releasePost();
+    expect(closing.readyState).toBe('closed');
+    expect(s.posts.at(-1)).toBe('1');
+    // Cache busting: every request has a distinct t.
+    const ts = s.urls.map((u) => new URL(u).searchParams.get('t'));
+    expect(new Set(ts).size).toBe(ts.length);
+  });
+
+  it('reports HTTP errors with status and message, then closes with transport error', async () => {
+    const fetchFn = async (): Promise<Response> =>
+      new Response(JSON.stringify({ code: 1, message: 'Session ID unknown' }), { status: 400 });
+    const socket = new Socket('http://example.test', { transports: ['polling'], fetch: fetchFn, fallbackMemory: false });
+    const err = waitFor(socket, 'error');
+    const reason = waitFor(socket, 'close');
+    const e = await err;
+    expect(isEngineError(e) && e.status).toBe(400);
+    expect(isEngineError(e) && e.code).toBe('POLL_HTTP_STATUS');
+    expect((await err).message).toContain('Session ID unknown');
+    expect(await reason).toBe('transport error');
+  });
+});

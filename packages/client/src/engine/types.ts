@@ -1,0 +1,100 @@
+import type { EnginePacket } from '@switchback/protocol';
+
+/** The transport names, in socket.io-client's spelling. */
+export type TransportName = 'websocket' | 'polling';
+
+/**
+ * The part of a WebSocket instance the engine uses. Both the browser `WebSocket` and the `ws` package
+ * satisfy it. Handlers take `never` so any event type fits; ours narrow the `unknown` they receive.
+ */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  onopen: ((ev: never) => unknown) | null;
+  onclose: ((ev: never) => unknown) | null;
+  onerror: ((ev: never) => unknown) | null;
+  onmessage: ((ev: never) => unknown) | null;
+  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor: the global one, an injected one, or the `ws` package's (Node). */
+export type WebSocketConstructorLike = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/**
+ * Where the engine remembers that WebSocket did not work for an origin+path, so the next connection
+ * goes straight to long polling (and tries the upgrade once in the background).
+ */
+export interface FallbackMemory {
+  get(key: string): 'polling' | undefined;
+  set(key: string, value: 'polling', ttlMs: number): void;
+  delete(key: string): void;
+}
+
+/** Timers and the wall clock, injectable so tests can drive them. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface SocketOptions {
+  /** '/engine.io' by default (the socket layer passes '/socket.io'). */
+  path?: string;
+  query?: Record<string, string>;
+  /** First entry is tried first; later ones are upgrades. Default ['websocket', 'polling']. */
+  transports?: TransportName[];
+  /** Upgrade from polling to a later transport once connected. Default true. */
+  upgrade?: boolean;
+  /** engine.io-client's name; accepted for compatibility, the fallback memory is always on. */
+  rememberUpgrade?: boolean;
+  /** Open packet, and the first answer after the first send, must arrive within this. Default 3000 ms. */
+  webSocketTimeout?: number;
+  /** Default: sessionStorage in browsers (with expiry), else an in-process store. `false` disables. */
+  fallbackMemory?: FallbackMemory | false;
+  /** How long a remembered fallback lasts. Default one hour. */
+  fallbackTtl?: number;
+  extraHeaders?: Record<string, string>;
+  withCredentials?: boolean;
+  timestampRequests?: boolean;
+  timestampParam?: string;
+  /** Default pingInterval + pingTimeout + 5 s after the handshake (30 s before it). */
+  requestTimeout?: number;
+  WebSocket?: WebSocketConstructorLike;
+  fetch?: typeof fetch;
+  /** Node: passed to ws (and as `dispatcher` to fetch when given). */
+  agent?: unknown;
+  closeOnBeforeunload?: boolean;
+  autoUnref?: boolean;
+  /** Injected timers/clock (tests). Default: the global timers and Date.now. */
+  clock?: Clock;
+  host?: string;
+  hostname?: string;
+  port?: string | number;
+  secure?: boolean;
+}
+
+/** Events every transport emits; the engine Socket never asks which transport it has. */
+export interface TransportEvents {
+  open: [];
+  packet: [packet: EnginePacket];
+  close: [reason: string, description?: unknown];
+  error: [err: Error];
+  drain: [];
+}
+
+export type TransportState = 'idle' | 'opening' | 'open' | 'pausing' | 'paused' | 'closed';
+
+/** The transport contract seen by the engine Socket. */
+export interface Transport {
+  readonly name: TransportName;
+  readonly state: TransportState;
+  /** True when send() may be called: open and not waiting for a previous batch to be written. */
+  readonly writable: boolean;
+  open(): void;
+  send(packets: readonly EnginePacket[]): void;
+  close(): void;
+  on<E extends keyof TransportEvents>(event: E, fn: (...args: TransportEvents[E]) => void): unknown;
+  off<E extends keyof TransportEvents>(event: E, fn: (...args: TransportEvents[E]) => void): unknown;
+}
