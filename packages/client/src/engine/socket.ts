@@ -51,7 +51,7 @@ export class Socket extends EventEmitter<SocketEvents> {
   upgrading = false;
   readonly opts: Readonly<SocketOptions>;
   readonly #clock: Clock;
-  readonly #ctx: TransportContext & { WebSocket: WebSocketConstructorLike | undefined };
+  readonly #ctx: TransportContext & { WebSocket: WebSocketConstructorLike | null | undefined };
   readonly #memory: FallbackMemory | undefined;
   readonly #memoryKey: string;
   readonly #wsTimeout: number;
@@ -162,11 +162,11 @@ export class Socket extends EventEmitter<SocketEvents> {
   }
 
   async #start(): Promise<void> {
-    this.#ctx.WebSocket ??= await defaultWebSocket();
+    if (this.#ctx.WebSocket === undefined) this.#ctx.WebSocket = await defaultWebSocket();
     if (this.#phase.name !== 'idle') return;
     const plan = planConnection({
       transports: this.opts.transports ?? ['websocket', 'polling'],
-      hasWebSocket: this.#ctx.WebSocket !== undefined,
+      hasWebSocket: this.#ctx.WebSocket != null,
       remembered: this.#memory?.get(this.#memoryKey) === 'polling',
       upgrade: this.opts.upgrade ?? true,
     });

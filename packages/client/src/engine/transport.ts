@@ -19,7 +19,7 @@ export interface TransportContext {
   readonly timestampParam: string;
   readonly requestTimeout: number | undefined;
   readonly fetch: typeof fetch | undefined;
-  readonly WebSocket: WebSocketConstructorLike | undefined;
+  readonly WebSocket: WebSocketConstructorLike | null | undefined;
 }
 
 /** The context shared by every transport of one engine Socket (WebSocket is resolved later). */
@@ -27,7 +27,7 @@ export function createTransportContext(
   endpoint: Endpoint,
   opts: SocketOptions,
   clock: Clock,
-): TransportContext & { WebSocket: WebSocketConstructorLike | undefined } {
+): TransportContext & { WebSocket: WebSocketConstructorLike | null | undefined } {
   return {
     baseUrl: endpoint.baseUrl,
     query: endpoint.query,

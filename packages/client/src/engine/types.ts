@@ -61,7 +61,8 @@ export interface SocketOptions {
   timestampParam?: string;
   /** Default pingInterval + pingTimeout + 5 s after the handshake (30 s before it). */
   requestTimeout?: number;
-  WebSocket?: WebSocketConstructorLike;
+  /** An injected constructor; `null` means none (polling only, as if the platform had no WebSocket). */
+  WebSocket?: WebSocketConstructorLike | null;
   fetch?: typeof fetch;
   /** Node: passed to ws (and as `dispatcher` to fetch when given). */
   agent?: unknown;

@@ -38,7 +38,7 @@ export class WebSocketTransport extends BaseTransport {
 
   protected doOpen(): void {
     const Ctor = this.ctx.WebSocket;
-    if (Ctor === undefined) {
+    if (Ctor == null) {
       this.#failSoon(new Error('no WebSocket constructor'));
       return;
     }
