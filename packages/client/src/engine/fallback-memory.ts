@@ -101,12 +101,15 @@ function findSessionStorage(): StorageLike | undefined {
   }
 }
 
-let processMemory: InMemoryFallbackMemory | undefined;
+let processMemory: FallbackMemory | undefined;
 
-/** sessionStorage when the environment has it, else one in-process store shared by this module. */
+/**
+ * sessionStorage when the environment has it, else an in-process store; one per page or process, so
+ * what is kept beside it (strikes, the one background upgrade attempt) outlives each engine Socket.
+ */
 export function createDefaultFallbackMemory(): FallbackMemory {
+  if (processMemory !== undefined) return processMemory;
   const storage = findSessionStorage();
-  if (storage !== undefined) return new SessionStorageFallbackMemory(storage);
-  processMemory ??= new InMemoryFallbackMemory();
+  processMemory = storage !== undefined ? new SessionStorageFallbackMemory(storage) : new InMemoryFallbackMemory();
   return processMemory;
 }

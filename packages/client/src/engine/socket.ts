@@ -15,7 +15,7 @@ import { WebSocketTransport } from './transports/websocket.js';
 import type { Clock, FallbackMemory, SocketOptions, Transport, TransportName, WebSocketConstructorLike } from './types.js';
 import { UpgradeProbe } from './upgrade.js';
 import { resolveEndpoint } from './uri.js';
-import { clearStrikes } from './websocket-strikes.js';
+import { clearStrikes, takeUpgradeAttempt } from './websocket-strikes.js';
 import { WriteBuffer } from './write-buffer.js';
 import { TRANSITIONS } from './socket-phase.js';
 import type { Phase, SocketEvents } from './socket-phase.js';
@@ -65,6 +65,10 @@ export class Socket extends EventEmitter<SocketEvents> {
   #detach: (() => void) | undefined;
   #session: OpenPacketData | undefined;
   #probe: UpgradeProbe | undefined;
+  /** When the current WebSocket became the transport (direct open or upgrade), for strike bookkeeping. */
+  #webSocketSince: number | undefined;
+  /** An upgrade out of a remembered fallback: forget the fallback once this WebSocket has lived long. */
+  #forgetAfterProof = false;
   #flushScheduled = false;
   #removeUnloadListener: (() => void) | undefined;
 
@@ -248,6 +252,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     switch (packet.type) {
       case 'ping':
         this.#heartbeat.reset(this.#heartbeatWindow());
+        this.#forgetFallbackIfProven();
         this.#sendPacket('pong');
         this.emit('ping');
         break;
@@ -289,6 +294,7 @@ export class Socket extends EventEmitter<SocketEvents> {
       return;
     }
     const onWebSocket = this.#transport.name === 'websocket';
+    this.#webSocketSince = onWebSocket ? now : undefined;
     if (onWebSocket && this.#plan?.fallback === true) this.#setPhase({ name: 'verifying', openedAt: now, firstSendAt: undefined });
     else this.#setPhase({ name: 'open', openedAt: now });
     if (phase.name === 'opening' && phase.fellBack) this.#rememberFallback();
@@ -296,7 +302,9 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.emit('open');
     if (this.#phase.name === 'closed') return;
     this.#flush();
-    if (!onWebSocket && this.#plan?.upgrade === true && data.upgrades.includes('websocket')) this.#startProbe();
+    if (!onWebSocket && this.#plan?.upgrade === true && data.upgrades.includes('websocket') && this.#mayProbe()) {
+      this.#startProbe();
+    }
   }
 
   #heartbeatWindow(): number {
@@ -385,6 +393,25 @@ export class Socket extends EventEmitter<SocketEvents> {
     polling.open();
   }
 
+  /**
+   * While a fallback is remembered, the upgrade is tried once in the background per memory (per page in
+   * browsers, per Manager in Node), not on every reconnect: a proxy that passes the probe and then
+   * stalls would otherwise make the client flap between polling and a dying WebSocket forever.
+   */
+  #mayProbe(): boolean {
+    if (this.#memory === undefined || this.#memory.get(this.#memoryKey) !== 'polling') return true;
+    return takeUpgradeAttempt(this.#memory, this.#memoryKey);
+  }
+
+  #forgetFallbackIfProven(): void {
+    const since = this.#webSocketSince;
+    if (!this.#forgetAfterProof || since === undefined || this.#memory === undefined) return;
+    if (this.#clock.now() - since < 2 * this.#heartbeatWindow()) return;
+    this.#forgetAfterProof = false;
+    this.#memory.delete(this.#memoryKey);
+    clearStrikes(this.#memory, this.#memoryKey);
+  }
+
   #rememberFallback(): void {
     this.#memory?.set(this.#memoryKey, 'polling', this.opts.fallbackTtl ?? DEFAULT_FALLBACK_TTL);
   }
@@ -407,10 +434,10 @@ export class Socket extends EventEmitter<SocketEvents> {
         ws.send([{ type: 'upgrade' }]);
         this.upgrading = false;
         this.#probe = undefined;
-        if (this.#memory !== undefined) {
-          this.#memory.delete(this.#memoryKey);
-          clearStrikes(this.#memory, this.#memoryKey);
-        }
+        this.#webSocketSince = this.#clock.now();
+        // A proxy may pass the probe and stall right after (phoenix#6766): the fallback is forgotten only
+        // once this WebSocket has outlived the short-lived window, not at the switch.
+        this.#forgetAfterProof = this.#memory?.get(this.#memoryKey) === 'polling';
         this.emit('upgrade', ws);
       },
       onFailed: (err) => {
@@ -433,10 +460,11 @@ export class Socket extends EventEmitter<SocketEvents> {
   #onClose(reason: string, description?: unknown): void {
     if (this.#phase.name === 'closed') return;
     const phase = this.#phase;
-    if (this.#memory !== undefined && this.#transport.name === 'websocket' && (phase.name === 'open' || phase.name === 'verifying')) {
+    const since = this.#webSocketSince;
+    if (this.#memory !== undefined && this.#transport.name === 'websocket' && since !== undefined && (phase.name === 'open' || phase.name === 'verifying')) {
       const blocked = noteWebSocketEnd(this.#memory, this.#memoryKey, {
         pingTimeout: reason === 'ping timeout',
-        lifetime: this.#clock.now() - phase.openedAt,
+        lifetime: this.#clock.now() - since,
         heartbeatWindow: this.#heartbeatWindow(),
       });
       if (blocked) this.#rememberFallback();

@@ -23,6 +23,22 @@ export function addStrike(memory: FallbackMemory, key: string): number {
 
 export function clearStrikes(memory: FallbackMemory, key: string): void {
   strikesByMemory.get(memory)?.delete(key);
+  upgradeAttemptsByMemory.get(memory)?.delete(key);
+}
+
+/** Keys whose remembered fallback already had its one background upgrade attempt. */
+const upgradeAttemptsByMemory = new WeakMap<FallbackMemory, Set<string>>();
+
+/** True the first time for a memory and key (until clearStrikes); the caller may then probe. */
+export function takeUpgradeAttempt(memory: FallbackMemory, key: string): boolean {
+  let tried = upgradeAttemptsByMemory.get(memory);
+  if (tried === undefined) {
+    tried = new Set();
+    upgradeAttemptsByMemory.set(memory, tried);
+  }
+  if (tried.has(key)) return false;
+  tried.add(key);
+  return true;
 }
 
 /**

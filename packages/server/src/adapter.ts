@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events';
+import { encodeSocketPacket } from '@switchback/protocol';
+import type { BinaryLike, SocketPacket } from '@switchback/protocol';
+
+export type Room = string;
+export type SocketId = string;
+
+/** Flags carried by a broadcast, as socket.io-adapter's BroadcastFlags. */
+export interface BroadcastFlags {
+  volatile?: boolean;
+  compress?: boolean;
+  local?: boolean;
+  broadcast?: boolean;
+  binary?: boolean;
+  timeout?: number;
+  expectSingleResponse?: boolean;
+}
+
+export interface BroadcastOptions {
+  rooms: Set<Room>;
+  except?: Set<Room>;
+  flags?: BroadcastFlags;
+}
+
+/** How already-encoded frames are written to one engine session. */
+export interface WriteOptions {
+  volatile?: boolean;
+  compress?: boolean;
+}
+
+/** One encoded Socket.IO packet: the text frame, then one frame per binary attachment. */
+export type EncodedPacket = ReadonlyArray<string | BinaryLike>;
+
+/** What an adapter needs from a socket of its namespace. The server's Socket satisfies it. */
+export interface AdapterSocket {
+  readonly id: SocketId;
+  join(rooms: Room | Room[]): Promise<void> | void;
+  leave(room: Room): Promise<void> | void;
+  disconnect(close?: boolean): unknown;
+  /**
+   * @internal Writes a packet encoded once for many sockets; `ack` is registered under `packet.id`
+   * before the write so that an answer can never race ahead of it.
+   */
+  _deliver(packet: SocketPacket, encoded: EncodedPacket, options: WriteOptions, ack?: (...args: unknown[]) => void): void;
+}
+
+/** What an adapter needs from its namespace. The server's Namespace satisfies it. */
+export interface AdapterNamespace {
+  readonly name: string;
+  readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
+  /** @internal The next acknowledgement id of this namespace (shared by its sockets and broadcasts). */
+  _nextAckId(): number;
+}
+
+export interface AdapterEvents {
+  'create-room': [room: Room];
+  'delete-room': [room: Room];
+  'join-room': [room: Room, id: SocketId];
+  'leave-room': [room: Room, id: SocketId];
+}
+
+/**
+ * Room bookkeeping and packet delivery for one namespace. Every method may return a promise so that a
+ * cluster adapter (Redis, ...) can implement it over the network; the in-memory one answers at once.
+ */
+export interface Adapter extends EventEmitter<AdapterEvents> {
+  readonly nsp: AdapterNamespace;
+  readonly rooms: Map<Room, Set<SocketId>>;
+  readonly sids: Map<SocketId, Set<Room>>;
+  init(): Promise<void> | void;
+  close(): Promise<void> | void;
+  /** Number of servers in the cluster (1 for the in-memory adapter). */
+  serverCount(): Promise<number>;
+  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void;
+  del(id: SocketId, room: Room): Promise<void> | void;
+  delAll(id: SocketId): Promise<void> | void;
+  broadcast(packet: SocketPacket, opts: BroadcastOptions): void;
+  /**
+   * Sends `packet` with an ack id; `clientCountCallback` is told how many sockets were reached (once per
+   * server), `ack` is called once per answer.
+   */
+  broadcastWithAck(
+    packet: SocketPacket,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void;
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>>;
+  socketRooms(id: SocketId): Set<Room> | undefined;
+  fetchSockets(opts: BroadcastOptions): Promise<AdapterSocket[]>;
+  addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
+  delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
+  disconnectSockets(opts: BroadcastOptions, close: boolean): Promise<void> | void;
+  serverSideEmit(packet: unknown[]): void;
+}
+
+/** A class (`new Adapter(nsp)`) or a factory (`(nsp) => adapter`), given as the `adapter` option. */
+export type AdapterConstructor = (new (nsp: AdapterNamespace) => Adapter) | ((nsp: AdapterNamespace) => Adapter);
+
+/** Builds an adapter from the `adapter` option: arrow functions are factories, the rest are constructed. */
+export function createAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): Adapter {
+  // Arrow functions have no prototype and cannot be constructed. A plain function that returns an object
+  // works both ways, since `new` yields the returned object.
+  if (ctor.prototype === undefined) return (ctor as (nsp: AdapterNamespace) => Adapter)(nsp);
+  return new (ctor as new (nsp: AdapterNamespace) => Adapter)(nsp);
+}
+
+/**
+ * The default adapter: rooms in two maps, delivery to the sockets of this process. A broadcast is
+ * encoded once and the same frames are written to every target.
+ */
+export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adapter {
+  readonly nsp: AdapterNamespace;
+  readonly rooms = new Map<Room, Set<SocketId>>();
+  readonly sids = new Map<SocketId, Set<Room>>();
+
+  constructor(nsp: AdapterNamespace) {
+    super();
+    this.nsp = nsp;
+  }
+
+  init(): void {}
+
+  close(): void {}
+
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  addAll(id: SocketId, rooms: Set<Room>): void {
+    let joined = this.sids.get(id);
+    if (joined === undefined) {
+      joined = new Set();
+      this.sids.set(id, joined);
+    }
+    for (const room of rooms) {
+      joined.add(room);
+      let members = this.rooms.get(room);
+      if (members === undefined) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit('create-room', room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit('join-room', room, id);
+      }
+    }
+  }
+
+  del(id: SocketId, room: Room): void {
+    this.sids.get(id)?.delete(room);
+    this.#removeFromRoom(room, id);
+  }
+
+  delAll(id: SocketId): void {
+    const joined = this.sids.get(id);
+    if (joined === undefined) return;
+    for (const room of joined) this.#removeFromRoom(room, id);
+    this.sids.delete(id);
+  }
+
+  broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
+    const writeOptions = toWriteOptions(opts.flags);
+    const encoded = this.#encode(packet);
+    this.#apply(opts, (socket) => socket._deliver(packet, encoded, writeOptions));
+  }
+
+  broadcastWithAck(
+    packet: SocketPacket,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    const writeOptions = toWriteOptions(opts.flags);
+    // One id for every target, taken from the namespace counter so it collides with no pending ack.
+    packet.id = this.nsp._nextAckId();
+    const encoded = this.#encode(packet);
+    let clientCount = 0;
+    this.#apply(opts, (socket) => {
+      clientCount++;
+      socket._deliver(packet, encoded, writeOptions, ack);
+    });
+    clientCountCallback(clientCount);
+  }
+
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.#apply({ rooms }, (socket) => ids.add(socket.id));
+    return Promise.resolve(ids);
+  }
+
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  fetchSockets(opts: BroadcastOptions): Promise<AdapterSocket[]> {
+    const found: AdapterSocket[] = [];
+    this.#apply(opts, (socket) => found.push(socket));
+    return Promise.resolve(found);
+  }
+
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.#apply(opts, (socket) => void socket.join(rooms));
+  }
+
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.#apply(opts, (socket) => {
+      for (const room of rooms) void socket.leave(room);
+    });
+  }
+
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    this.#apply(opts, (socket) => socket.disconnect(close));
+  }
+
+  serverSideEmit(_packet: unknown[]): void {
+    // Same message as socket.io-adapter: there is no other server to reach.
+    console.warn('this adapter does not support the serverSideEmit() functionality');
+  }
+
+  #encode(packet: SocketPacket): EncodedPacket {
+    packet.nsp = this.nsp.name;
+    return encodeSocketPacket(packet);
+  }
+
+  #removeFromRoom(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (members === undefined) return;
+    if (members.delete(id)) this.emit('leave-room', room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);
+  }
+
+  // Snapshot the targets first: a callback may join, leave or disconnect, which edits the maps we walk.
+  #apply(opts: BroadcastOptions, callback: (socket: AdapterSocket) => void): void {
+    const excluded = this.#socketsIn(opts.except);
+    const targets: AdapterSocket[] = [];
+    if (opts.rooms.size > 0) {
+      const seen = new Set<SocketId>();
+      for (const room of opts.rooms) {
+        const members = this.rooms.get(room);
+        if (members === undefined) continue;
+        for (const id of members) {
+          if (seen.has(id) || excluded.has(id)) continue;
+          seen.add(id);
+          const socket = this.nsp.sockets.get(id);
+          if (socket !== undefined) targets.push(socket);
+        }
+      }
+    } else {
+      for (const id of this.sids.keys()) {
+        if (excluded.has(id)) continue;
+        const socket = this.nsp.sockets.get(id);
+        if (socket !== undefined) targets.push(socket);
+      }
+    }
+    for (const socket of targets) callback(socket);
+  }
+
+  #socketsIn(rooms: Set<Room> | undefined): Set<SocketId> {
+    const ids = new Set<SocketId>();
+    if (rooms === undefined) return ids;
+    for (const room of rooms) {
+      const members = this.rooms.get(room);
+      if (members !== undefined) for (const id of members) ids.add(id);
+    }
+    return ids;
+  }
+}
+
+function toWriteOptions(flags: BroadcastFlags | undefined): WriteOptions {
+  return { volatile: flags?.volatile === true, compress: flags?.compress !== false };
+}

@@ -1,0 +1,181 @@
+import type { IncomingMessage } from 'node:http';
+import { PacketType, SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
+import type { ProtocolError, SocketPacket } from '@switchback/protocol';
+import type { EncodedPacket, SocketId, WriteOptions } from './adapter.js';
+import type { EngineSocket } from './engine/index.js';
+import type { Server } from './server.js';
+import type { Socket } from './socket.js';
+import type { DisconnectReason } from './socket-types.js';
+import type { DefaultEventsMap, EventsMap } from './typed-events.js';
+
+/**
+ * The Socket.IO side of one engine session: decodes its messages, routes them to the socket of each
+ * namespace, and writes encoded packets back. Created by the server for every engine `connection`.
+ */
+export class Client<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = unknown,
+> {
+  readonly conn: EngineSocket;
+  /** The engine session id. */
+  readonly id: string;
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+
+  readonly #decoder = new SocketPacketDecoder();
+  readonly #sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
+    this.server = server;
+    this.conn = conn;
+    this.id = conn.id;
+    conn.on('message', this.#connOnMessage);
+    conn.on('error', this.#connOnError);
+    conn.on('close', this.#connOnClose);
+    // A session that never joins a namespace would otherwise live on pings alone.
+    this.#connectTimer = setTimeout(() => {
+      this.#connectTimer = undefined;
+      if (this.#nsps.size === 0) this.close();
+    }, server._connectTimeoutMs);
+  }
+
+  /** The first HTTP request of the session. */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  /** @internal Encodes and writes one packet; dropped when the session is no longer open. */
+  _packet(packet: SocketPacket, options: WriteOptions = {}): void {
+    if (this.conn.readyState !== 'open') return;
+    this._writeEncoded(encodeSocketPacket(packet), options);
+  }
+
+  /** @internal Writes frames encoded once (possibly for many clients). */
+  _writeEncoded(encoded: EncodedPacket, options: WriteOptions): void {
+    if (this.conn.readyState !== 'open') return;
+    // Volatile: better lost than late. All frames of a packet go together, so one check covers them.
+    if (options.volatile === true && !this.conn.transport.writable) return;
+    const sendOptions = { compress: options.compress !== false };
+    for (const frame of encoded) this.conn.send(frame, sendOptions);
+  }
+
+  /** @internal */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.#sockets.get(socket.id) !== socket) return;
+    this.#sockets.delete(socket.id);
+    if (this.#nsps.get(socket.nsp.name) === socket) this.#nsps.delete(socket.nsp.name);
+  }
+
+  /** @internal `socket.disconnect(true)`: every namespace gets DISCONNECT, then the session closes. */
+  _disconnect(): void {
+    for (const socket of [...this.#sockets.values()]) socket.disconnect();
+    this.#sockets.clear();
+    this.#nsps.clear();
+    this.close();
+  }
+
+  /** Closes the session; remaining sockets disconnect with `forced server close`. */
+  close(): void {
+    if (this.conn.readyState !== 'open') return;
+    this.#onclose('forced server close');
+    this.conn.close();
+  }
+
+  readonly #connOnMessage = (data: string | Buffer): void => {
+    const result = this.#decoder.add(data);
+    if (result === undefined) return;
+    if (isProtocolError(result)) this.#onProtocolError(result);
+    else this.#ondecoded(result);
+  };
+
+  readonly #connOnError = (err: Error): void => {
+    // The engine follows an error with its own close ('transport error'); only report it here.
+    for (const socket of this.#sockets.values()) socket._onerror(err);
+  };
+
+  readonly #connOnClose = (reason: string, description?: unknown): void => {
+    // Packets decoded just before the close (a DISCONNECT and the close packet in one payload, as
+    // socket.io-client sends on disconnect()) are dispatched on the next tick: let them run first, so
+    // the socket sees 'client namespace disconnect' and their events are not dropped.
+    process.nextTick(() => this.#onclose(toDisconnectReason(reason), description));
+  };
+
+  #ondecoded(packet: SocketPacket): void {
+    const socket = this.#nsps.get(packet.nsp);
+    if (socket === undefined && packet.type === PacketType.CONNECT) {
+      this.#connect(packet.nsp, isRecord(packet.data) ? packet.data : {});
+    } else if (socket !== undefined && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
+      process.nextTick(() => socket._onpacket(packet));
+    } else {
+      // A packet for a namespace this client is not in, a second CONNECT, or a CONNECT_ERROR from a client:
+      // socket.io treats all of them as an invalid state and closes the session.
+      this.close();
+    }
+  }
+
+  #onProtocolError(err: ProtocolError): void {
+    for (const socket of this.#sockets.values()) socket._onerror(err);
+    if (this.conn.readyState !== 'open') return;
+    this.#onclose('parse error', err);
+    this.conn.close();
+  }
+
+  #connect(name: string, auth: Record<string, unknown>): void {
+    if (this.server._nsps.has(name)) {
+      this.#doConnect(name, auth);
+      return;
+    }
+    this.server._checkNamespace(name, auth, (allowed) => {
+      if (allowed) this.#doConnect(name, auth);
+      else this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: 'Invalid namespace' } });
+    });
+  }
+
+  #doConnect(name: string, auth: Record<string, unknown>): void {
+    if (this.#closed) return;
+    const nsp = this.server.of(name);
+    nsp._add(this, auth, (socket) => {
+      this.#sockets.set(socket.id, socket);
+      this.#nsps.set(nsp.name, socket);
+      if (this.#connectTimer !== undefined) {
+        clearTimeout(this.#connectTimer);
+        this.#connectTimer = undefined;
+      }
+    });
+  }
+
+  #onclose(reason: DisconnectReason, description?: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.conn.off('message', this.#connOnMessage);
+    this.conn.off('error', this.#connOnError);
+    this.conn.off('close', this.#connOnClose);
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    for (const socket of [...this.#sockets.values()]) socket._onclose(reason, description);
+    this.#sockets.clear();
+    this.#nsps.clear();
+    this.#decoder.reset();
+  }
+}
+
+const ENGINE_REASONS: ReadonlySet<string> = new Set<DisconnectReason>([
+  'transport error',
+  'transport close',
+  'forced close',
+  'ping timeout',
+  'parse error',
+  'server shutting down',
+]);
+
+function toDisconnectReason(reason: string): DisconnectReason {
+  return ENGINE_REASONS.has(reason) ? (reason as DisconnectReason) : 'transport close';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,278 @@
+import { createAdapter } from './adapter.js';
+import type { Adapter, AdapterConstructor, Room, SocketId } from './adapter.js';
+import { BroadcastOperator, RESERVED_EVENTS } from './broadcast.js';
+import type { RemoteSocket } from './broadcast.js';
+import type { Client } from './client.js';
+import type { Server } from './server.js';
+import { Socket } from './socket.js';
+import type { ExtendedError } from './socket-types.js';
+import { StrictEventEmitter } from './typed-events.js';
+import type {
+  AllButLast,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+  RemoveAcknowledgements,
+} from './typed-events.js';
+
+export interface NamespaceReservedEventsMap<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  connection: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
+
+/** What a namespace needs from its server. */
+export type NamespaceMiddleware<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> = (
+  socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  next: (err?: ExtendedError) => void,
+) => void;
+
+type Operator<EmitEvents extends EventsMap, SocketData> = BroadcastOperator<EmitEvents, SocketData>;
+
+/**
+ * A communication channel multiplexed over the sessions: `/` (io.sockets) or any name from io.of().
+ *
+ * @example
+ * const admin = io.of('/admin');
+ * admin.use((socket, next) => (socket.handshake.auth['token'] === 'ok' ? next() : next(new Error('denied'))));
+ * admin.on('connection', (socket) => admin.emit('joined', socket.id));
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any, // eslint-disable-line @typescript-eslint/no-explicit-any -- socket.io's default
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  RemoveAcknowledgements<EmitEvents>,
+  NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> {
+  readonly name: string;
+  /** Connected sockets of this namespace by id. */
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  adapter: Adapter;
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+
+  readonly #fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+  readonly #adapterFactory: AdapterConstructor | undefined;
+  #ids = 0;
+  #onEmpty: (() => void) | undefined;
+
+  /** `adapterFactory` overrides the server's adapter (dynamic parent namespaces use it). */
+  constructor(
+    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+    adapterFactory?: AdapterConstructor,
+  ) {
+    super();
+    this.server = server;
+    this.name = name;
+    this.#adapterFactory = adapterFactory;
+    this.adapter = createAdapter(adapterFactory ?? server._adapterConstructor, this);
+    void this.adapter.init();
+  }
+
+  /** @internal io.adapter(X) was called: later sockets use a fresh adapter of the new kind. */
+  _replaceAdapter(): void {
+    if (this.#adapterFactory !== undefined) return;
+    this.adapter = createAdapter(this.server._adapterConstructor, this);
+    void this.adapter.init();
+  }
+
+  /** @internal Called when the last socket leaves (cleanupEmptyChildNamespaces). */
+  _setOnEmpty(fn: () => void): void {
+    this.#onEmpty = fn;
+  }
+
+  /** Registers a middleware run for every incoming socket before `connection`; `next(err)` refuses it. */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  to(room: Room | Room[]): Operator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).to(room);
+  }
+
+  in(room: Room | Room[]): Operator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).in(room);
+  }
+
+  except(room: Room | Room[]): Operator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).except(room);
+  }
+
+  /** Sends to every socket of the namespace. */
+  override emit<Ev extends EventNames<RemoveAcknowledgements<EmitEvents>>>(
+    ev: Ev,
+    ...args: EventParams<RemoveAcknowledgements<EmitEvents>, Ev>
+  ): boolean {
+    const operator = new BroadcastOperator<RemoveAcknowledgements<EmitEvents>, SocketData>(this.adapter);
+    return operator.emit(ev, ...args);
+  }
+
+  /** Emits `message` to every socket. */
+  send(...args: EventParams<EmitEvents, 'message'>): this {
+    (this.emit as (ev: string, ...rest: unknown[]) => boolean)('message', ...(args as unknown[]));
+    return this;
+  }
+
+  write(...args: EventParams<EmitEvents, 'message'>): this {
+    return this.send(...args);
+  }
+
+  /** Sends to the other servers of the cluster (needs a cluster adapter). */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev) || ev === 'connection' || ev === 'new_namespace') {
+      throw new Error(`"${String(ev)}" is a reserved event name`);
+    }
+    this.adapter.serverSideEmit([ev, ...(args as unknown[])]);
+    return true;
+  }
+
+  /** Promise form of serverSideEmit() with an ack (needs a cluster adapter). */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, responses: FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]): void => {
+        if (err) reject(err);
+        else resolve(responses);
+      };
+      (this.serverSideEmit as (ev: Ev, ...rest: unknown[]) => boolean)(ev, ...(args as unknown[]), callback);
+    });
+  }
+
+  /** @internal A message from another server, given by a cluster adapter. */
+  _onServerSideEmit(args: [string, ...unknown[]]): void {
+    this.emitUntyped(...args);
+  }
+
+  /** Ids of every socket. Deprecated in socket.io in favour of fetchSockets(). */
+  allSockets(): Promise<Set<SocketId>> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).allSockets();
+  }
+
+  compress(compress: boolean): Operator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).compress(compress);
+  }
+
+  get volatile(): Operator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).volatile;
+  }
+
+  get local(): Operator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).local;
+  }
+
+  /** Ack callbacks of the next emit get `(err, responses[])`. */
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>, SocketData>(
+      this.adapter,
+      new Set(),
+      new Set(),
+      { timeout },
+    );
+  }
+
+  fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    new BroadcastOperator<EmitEvents, SocketData>(this.adapter).disconnectSockets(close);
+  }
+
+  /** @internal Next acknowledgement id, shared by the sockets and broadcasts of this namespace. */
+  _nextAckId(): number {
+    return this.#ids++;
+  }
+
+  /**
+   * @internal A CONNECT for this namespace: runs the middleware, then either refuses (CONNECT_ERROR with
+   * the error's message and data) or connects and emits `connection`. `onConnect` runs before the event.
+   */
+  _add(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    onConnect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    const socket = new Socket(this, client, auth);
+    this.#run(socket, (err) => {
+      process.nextTick(() => {
+        // The session may have ended while an async middleware was running.
+        if (client.conn.readyState !== 'open') {
+          socket._cleanup();
+          return;
+        }
+        if (err) {
+          socket._cleanup();
+          socket._error({ message: err.message, data: err.data });
+          return;
+        }
+        this.sockets.set(socket.id, socket);
+        socket._onconnect();
+        onConnect(socket);
+        this.emitReserved('connect', socket);
+        this.emitReserved('connection', socket);
+      });
+    });
+    return socket;
+  }
+
+  /** @internal */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    this.sockets.delete(socket.id);
+    if (this.sockets.size === 0) this.#onEmpty?.();
+  }
+
+  #run(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    done: (err?: ExtendedError) => void,
+  ): void {
+    const fns = [...this.#fns];
+    const step = (i: number): void => {
+      const fn = fns[i];
+      if (fn === undefined) return done();
+      let called = false;
+      try {
+        fn(socket, (err) => {
+          if (called) return;
+          called = true;
+          if (err) done(err);
+          else step(i + 1);
+        });
+      } catch (err) {
+        // A throwing middleware refuses the connection rather than crashing the decoder loop.
+        if (called) throw err;
+        called = true;
+        done(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    step(0);
+  }
+}

@@ -1,0 +1,446 @@
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { InMemoryAdapter } from './adapter.js';
+import type { AdapterConstructor, Room, SocketId } from './adapter.js';
+import type { BroadcastOperator, RemoteSocket } from './broadcast.js';
+import { Client } from './client.js';
+import { EngineServer } from './engine/index.js';
+import type { EngineSocket } from './engine/index.js';
+import { Namespace } from './namespace.js';
+import type { NamespaceMiddleware, NamespaceReservedEventsMap } from './namespace.js';
+export type { ServerOptions, ServerReservedEventsMap } from './server-options.js';
+import { toEngineOptions } from './server-options.js';
+import type { ServerOptions, ServerReservedEventsMap } from './server-options.js';
+import { ParentNamespace } from './parent-namespace.js';
+import type { ParentNspNameMatchFn } from './parent-namespace.js';
+import { StrictEventEmitter } from './typed-events.js';
+import type {
+  AllButLast,
+  AnyListener,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+  RemoveAcknowledgements,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from './typed-events.js';
+
+type ServerListenName<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = ReservedOrUserEventNames<
+  ServerReservedEventsMap<L, E, S, D>,
+  S
+>;
+type ServerListener<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+  Ev extends ServerListenName<L, E, S, D>,
+> = ReservedOrUserListener<ServerReservedEventsMap<L, E, S, D>, S, Ev>;
+
+type AttachTarget = HttpServer | HttpsServer | number | string;
+type Express = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/**
+ * The Socket.IO server: namespaces over an engine attached to an http server (or served as Express
+ * middleware).
+ *
+ * @example
+ * const io = new Server(httpServer, { cors: { origin: 'https://example.com' } });
+ * io.on('connection', (socket) => socket.emit('hello', 'world'));
+ *
+ * // Express style, polling through the app's middleware chain:
+ * const io2 = new Server();
+ * app.use(io2.middleware());
+ * io2.attachUpgrade(httpServer);
+ */
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any, // eslint-disable-line @typescript-eslint/no-explicit-any -- socket.io's default
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  RemoveAcknowledgements<EmitEvents>,
+  ServerReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> {
+  /** The main namespace, `/`. */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The options given to the constructor. */
+  readonly opts: Partial<ServerOptions>;
+  /** The last http server attached (closed by close()). */
+  httpServer: HttpServer | HttpsServer | undefined;
+
+  /** @internal */
+  readonly _nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** @internal */
+  _adapterConstructor: AdapterConstructor = InMemoryAdapter;
+  /** @internal */
+  _connectTimeoutMs = 45_000;
+
+  readonly #parentNsps = new Map<
+    ParentNspNameMatchFn,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  readonly #parentFromRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  #engine: EngineServer | undefined;
+  #engineOptions: Partial<ServerOptions>;
+  #path = '/socket.io';
+  #serveClient = false;
+
+  constructor(opts?: Partial<ServerOptions>);
+  constructor(srv?: AttachTarget, opts?: Partial<ServerOptions>);
+  constructor(srv?: AttachTarget | Partial<ServerOptions>, opts: Partial<ServerOptions> = {}) {
+    super();
+    let target: AttachTarget | undefined;
+    if (typeof srv === 'object' && !isListenable(srv)) opts = srv;
+    else target = srv;
+    this.opts = opts;
+    this.#engineOptions = { ...opts };
+    this.path(opts.path ?? '/socket.io');
+    this.connectTimeout(opts.connectTimeout ?? 45_000);
+    this.serveClient(opts.serveClient === true);
+    this.adapter(opts.adapter ?? InMemoryAdapter);
+    this.sockets = this.of('/');
+    if (target !== undefined) this.attach(target);
+  }
+
+  /** The engine (sessions, transports). Created on first use with the constructor's options. */
+  get engine(): EngineServer {
+    if (this.#engine === undefined) this.bind(new EngineServer(toEngineOptions(this.#engineOptions, this.#path)));
+    return this.#engine as EngineServer;
+  }
+
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): this | boolean {
+    if (v === undefined) return this.#serveClient;
+    this.#serveClient = v;
+    return this;
+  }
+
+  path(): string;
+  path(v: string): this;
+  path(v?: string): this | string {
+    if (v === undefined) return this.#path;
+    this.#path = v.replace(/\/$/, '');
+    return this;
+  }
+
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): this | number {
+    if (v === undefined) return this._connectTimeoutMs;
+    this._connectTimeoutMs = v;
+    return this;
+  }
+
+  adapter(): AdapterConstructor;
+  adapter(v: AdapterConstructor): this;
+  adapter(v?: AdapterConstructor): this | AdapterConstructor {
+    if (v === undefined) return this._adapterConstructor;
+    this._adapterConstructor = v;
+    for (const nsp of this._nsps.values()) nsp._replaceAdapter();
+    return this;
+  }
+
+  /** Attaches to an http(s) server, or creates one listening on `port`. */
+  attach(srv: AttachTarget, opts: Partial<ServerOptions> = {}): this {
+    if (typeof srv === 'function') {
+      throw new Error(
+        'You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.',
+      );
+    }
+    this.#mergeAttachOptions(opts);
+    let server: HttpServer | HttpsServer;
+    if (typeof srv === 'number' || typeof srv === 'string') {
+      const port = Number(srv);
+      server = createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      server.listen(port);
+    } else {
+      server = srv;
+    }
+    this.httpServer = server;
+    this.engine.attach(server as HttpServer);
+    return this;
+  }
+
+  /** Same as attach(). */
+  listen(srv: AttachTarget, opts: Partial<ServerOptions> = {}): this {
+    return this.attach(srv, opts);
+  }
+
+  /**
+   * Express/Connect middleware serving the polling requests under the path through the app's chain
+   * (so the app's own middleware runs first); other requests go to `next()`. Pair with attachUpgrade().
+   */
+  middleware(): Express {
+    return this.engine.middleware();
+  }
+
+  /** Listens only for WebSocket upgrades under the path on `httpServer` (Express style). */
+  attachUpgrade(httpServer: HttpServer | HttpsServer): this {
+    this.httpServer ??= httpServer;
+    this.engine.attachUpgrade(httpServer as HttpServer);
+    return this;
+  }
+
+  /** Uses `engine` for new sessions. */
+  bind(engine: EngineServer): this {
+    this.#engine = engine;
+    engine.on('connection', (conn: EngineSocket) => {
+      new Client(this, conn);
+    });
+    return this;
+  }
+
+  /**
+   * The namespace `name` (created on first use). A RegExp or a function makes a dynamic namespace:
+   * connections to matching names create child namespaces on the fly.
+   */
+  of(
+    name: string | RegExp | ParentNspNameMatchFn,
+    fn?: (socket: Parameters<NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>['connection']>[0]) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name === 'function' || name instanceof RegExp) {
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
+      if (typeof name === 'function') {
+        this.#parentNsps.set(name, parent);
+      } else {
+        const regexp = name;
+        this.#parentNsps.set((nsp, _auth, next) => next(null, regexp.test(nsp)), parent);
+        this.#parentFromRegExp.set(regexp, parent);
+      }
+      if (fn) parent.on('connect', fn);
+      return parent;
+    }
+    if (!name.startsWith('/')) name = `/${name}`;
+    let nsp = this._nsps.get(name);
+    if (nsp === undefined) {
+      for (const [regexp, parent] of this.#parentFromRegExp) {
+        if (regexp.test(name)) return parent._createChild(name);
+      }
+      nsp = new Namespace(this, name);
+      this._nsps.set(name, nsp);
+      // Emitted on the main namespace, where io.on() listeners live (the first call creates it).
+      if (name !== '/') EventEmitter.prototype.emit.call(this.sockets, 'new_namespace', nsp);
+    }
+    if (fn) nsp.on('connect', fn);
+    return nsp;
+  }
+
+  /** @internal Asks the dynamic namespaces whether `name` may be created; answers the namespace or false. */
+  _checkNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | false) => void,
+  ): void {
+    const entries = [...this.#parentNsps.entries()];
+    const step = (i: number): void => {
+      const entry = entries[i];
+      if (entry === undefined) return done(false);
+      const [match, parent] = entry;
+      match(name, auth, (err, allow) => {
+        if (err || !allow) return step(i + 1);
+        const existing = this._nsps.get(name);
+        if (existing !== undefined) return done(existing);
+        const child = parent._createChild(name);
+        EventEmitter.prototype.emit.call(this.sockets, 'new_namespace', child);
+        done(child);
+      });
+    };
+    step(0);
+  }
+
+  /** Disconnects every socket ('server shutting down'), closes the engine and the http server. */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    await Promise.allSettled(
+      [...this._nsps.values()].map(async (nsp) => {
+        for (const socket of [...nsp.sockets.values()]) socket._onclose('server shutting down');
+        await nsp.adapter.close();
+      }),
+    );
+    this.#engine?.close();
+    const httpServer = this.httpServer;
+    if (httpServer === undefined) {
+      fn?.();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      httpServer.close((err) => {
+        fn?.(err);
+        resolve();
+      });
+    });
+  }
+
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  /** Sends to every socket of the main namespace. */
+  override emit<Ev extends EventNames<RemoveAcknowledgements<EmitEvents>>>(
+    ev: Ev,
+    ...args: EventParams<RemoveAcknowledgements<EmitEvents>, Ev>
+  ): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  send(...args: EventParams<EmitEvents, 'message'>): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  write(...args: EventParams<EmitEvents, 'message'>): this {
+    return this.send(...args);
+  }
+
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.timeout(timeout);
+  }
+
+  fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
+    return this.sockets.fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  // Listener methods act on the main namespace, as socket.io does: io.on('connection') === io.sockets.on(...).
+  override on<Ev extends ServerListenName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    return this.#delegate('on', ev, listener as AnyListener);
+  }
+
+  override once<Ev extends ServerListenName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    return this.#delegate('once', ev, listener as AnyListener);
+  }
+
+  override listeners<Ev extends ServerListenName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+  ): Array<ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>> {
+    return EventEmitter.prototype.listeners.call(this.sockets, ev) as Array<
+      ServerListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>
+    >;
+  }
+
+  override off(ev: string | symbol, listener: AnyListener): this {
+    return this.#delegate('off', ev, listener);
+  }
+
+  override addListener(ev: string | symbol, listener: AnyListener): this {
+    return this.#delegate('addListener', ev, listener);
+  }
+
+  override removeListener(ev: string | symbol, listener: AnyListener): this {
+    return this.#delegate('removeListener', ev, listener);
+  }
+
+  override prependListener(ev: string | symbol, listener: AnyListener): this {
+    return this.#delegate('prependListener', ev, listener);
+  }
+
+  override prependOnceListener(ev: string | symbol, listener: AnyListener): this {
+    return this.#delegate('prependOnceListener', ev, listener);
+  }
+
+  override removeAllListeners(ev?: string | symbol): this {
+    EventEmitter.prototype.removeAllListeners.call(this.sockets, ev);
+    return this;
+  }
+
+  override listenerCount(ev: string | symbol): number {
+    return EventEmitter.prototype.listenerCount.call(this.sockets, ev);
+  }
+
+  override eventNames(): Array<string | symbol> {
+    return EventEmitter.prototype.eventNames.call(this.sockets);
+  }
+
+  #delegate(
+    method: 'on' | 'once' | 'off' | 'addListener' | 'removeListener' | 'prependListener' | 'prependOnceListener',
+    ev: string | symbol,
+    listener: AnyListener,
+  ): this {
+    EventEmitter.prototype[method].call(this.sockets, ev, listener);
+    return this;
+  }
+
+  #mergeAttachOptions(opts: Partial<ServerOptions>): void {
+    if (Object.keys(opts).length === 0) return;
+    if (this.#engine !== undefined) {
+      throw new Error('attach(): engine options must be given before io.engine is first used');
+    }
+    // As socket.io: the constructor's options win over attach()'s.
+    this.#engineOptions = { ...opts, ...this.#engineOptions };
+    if (this.opts.path === undefined && opts.path !== undefined) this.path(opts.path);
+  }
+
+}
+
+function isListenable(value: object): value is HttpServer | HttpsServer {
+  return typeof (value as { listen?: unknown }).listen === 'function';
+}

@@ -1,0 +1,404 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import { PacketType } from '@switchback/protocol';
+import type { SocketPacket } from '@switchback/protocol';
+import type { Adapter, BroadcastFlags, EncodedPacket, Room, SocketId, WriteOptions } from './adapter.js';
+import { BroadcastOperator, RESERVED_EVENTS } from './broadcast.js';
+import type { Client } from './client.js';
+import type { EngineSocket } from './engine/index.js';
+import type { Namespace } from './namespace.js';
+import type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
+import { StrictEventEmitter } from './typed-events.js';
+import type {
+  AllButLast,
+  AnyListener,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  FirstNonErrorArg,
+  Last,
+} from './typed-events.js';
+
+/** An incoming event as seen by `socket.use()` middleware: the name, then the arguments. */
+export type Event = [string, ...unknown[]];
+
+type Ack = (...args: unknown[]) => void;
+type PacketMiddleware = (event: Event, next: (err?: Error) => void) => void;
+type SocketBroadcast<EmitEvents extends EventsMap, SocketData> = BroadcastOperator<
+  DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+  SocketData
+>;
+
+/**
+ * One client's connection to one namespace.
+ *
+ * @example
+ * io.on('connection', (socket) => {
+ *   socket.join('room1');
+ *   socket.on('hello', (name, ack) => ack(`hi ${name}`));
+ *   socket.timeout(5000).emit('ping', (err, answer) => {});
+ * });
+ */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any, // eslint-disable-line @typescript-eslint/no-explicit-any -- socket.io's default
+> extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap> {
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** Random id, different from the engine session id; the socket is always in the room of that name. */
+  readonly id: SocketId;
+  /** Always false: connection state recovery is not implemented. */
+  readonly recovered = false;
+  readonly handshake: Handshake;
+  /** Free-form per-socket data, returned with fetchSockets(). */
+  data: SocketData = {} as SocketData;
+  connected = false;
+
+  readonly #adapter: Adapter;
+  readonly #acks = new Map<number, Ack>();
+  readonly #fns: PacketMiddleware[] = [];
+  #flags: BroadcastFlags = {};
+  #anyListeners: AnyListener[] = [];
+  #anyOutgoingListeners: AnyListener[] = [];
+  #cleanedUp = false;
+
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.#adapter = nsp.adapter;
+    this.id = randomBytes(15).toString('base64url');
+    this.handshake = buildHandshake(client.conn, auth);
+  }
+
+  /** The engine session under this socket: `socket.conn.transport.name`, `socket.conn.on('upgrade')`. */
+  get conn(): EngineSocket {
+    return this.client.conn;
+  }
+
+  /** The first HTTP request of the session. */
+  get request(): IncomingMessage {
+    return this.client.request;
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** Rooms this socket is in (a copy), its own id included. */
+  get rooms(): Set<Room> {
+    return new Set(this.#adapter.socketRooms(this.id) ?? []);
+  }
+
+  /**
+   * Sends an event to this client. A function as the last argument is called with the client's answer;
+   * after `timeout(ms)` it is called `(err, ...answer)`.
+   */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    const data: unknown[] = [ev, ...(args as unknown[])];
+    const packet: SocketPacket = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const last = data[data.length - 1];
+    const flags = this.#flags;
+    this.#flags = {};
+    if (typeof last === 'function') {
+      data.pop();
+      const id = this.nsp._nextAckId();
+      this.#acks.set(id, this.#withTimeout(id, last as Ack, flags.timeout));
+      packet.id = id;
+    }
+    this.#notifyOutgoing(data);
+    this.client._packet(packet, toWriteOptions(flags));
+    return true;
+  }
+
+  /** Promise form of emit() with an ack: resolves with the answer, rejects on timeout (after timeout()). */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
+    const withErr = this.#flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const callback = (first: unknown, second: unknown): void => {
+        if (!withErr) resolve(first as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+        else if (first) reject(first instanceof Error ? first : new Error(String(first)));
+        else resolve(second as FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>);
+      };
+      (this.emit as (ev: Ev, ...rest: unknown[]) => boolean)(ev, ...(args as unknown[]), callback);
+    });
+  }
+
+  /** Emits `message`. */
+  send(...args: EventParams<EmitEvents, 'message'>): this {
+    (this.emit as (ev: string, ...rest: unknown[]) => boolean)('message', ...(args as unknown[]));
+    return this;
+  }
+
+  /** Emits `message`. */
+  write(...args: EventParams<EmitEvents, 'message'>): this {
+    return this.send(...args);
+  }
+
+  /** Broadcasts to `room`, leaving this socket out. */
+  to(room: Room | Room[]): SocketBroadcast<EmitEvents, SocketData> {
+    return this.#newBroadcastOperator().to(room);
+  }
+
+  in(room: Room | Room[]): SocketBroadcast<EmitEvents, SocketData> {
+    return this.#newBroadcastOperator().in(room);
+  }
+
+  except(room: Room | Room[]): SocketBroadcast<EmitEvents, SocketData> {
+    return this.#newBroadcastOperator().except(room);
+  }
+
+  /** Every socket of the namespace but this one. */
+  get broadcast(): SocketBroadcast<EmitEvents, SocketData> {
+    return this.#newBroadcastOperator();
+  }
+
+  get local(): SocketBroadcast<EmitEvents, SocketData> {
+    return this.#newBroadcastOperator().local;
+  }
+
+  join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.#cleanedUp) return;
+    return this.#adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  leave(room: Room): Promise<void> | void {
+    return this.#adapter.del(this.id, room);
+  }
+
+  /** Disconnects from this namespace (`server namespace disconnect`); `close` also ends the session. */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client._disconnect();
+    } else {
+      this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this._onclose('server namespace disconnect');
+    }
+    return this;
+  }
+
+  compress(compress: boolean): this {
+    this.#flags = { ...this.#flags, compress };
+    return this;
+  }
+
+  /** The next emit is dropped when the transport cannot take it right now. */
+  get volatile(): this {
+    this.#flags = { ...this.#flags, volatile: true };
+    return this;
+  }
+
+  /** The ack of the next emit gets `(err, ...answer)`, err when no answer came within `timeout` ms. */
+  timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    this.#flags = { ...this.#flags, timeout };
+    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData>;
+  }
+
+  /** Registers a middleware run on every incoming event; `next(err)` drops it and emits `error`. */
+  use(fn: PacketMiddleware): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  onAny(listener: AnyListener): this {
+    this.#anyListeners.push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    this.#anyListeners.unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.#anyListeners = listener === undefined ? [] : this.#anyListeners.filter((l) => l !== listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return [...this.#anyListeners];
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoingListeners.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoingListeners.unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoingListeners =
+      listener === undefined ? [] : this.#anyOutgoingListeners.filter((l) => l !== listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return [...this.#anyOutgoingListeners];
+  }
+
+  /** @internal Called by the namespace once middleware accepted the socket. */
+  _onconnect(): void {
+    this.connected = true;
+    void this.join(this.id);
+    this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } });
+  }
+
+  /** @internal A decoded packet for this namespace. */
+  _onpacket(packet: SocketPacket): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.#onevent(packet);
+        break;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.#onack(packet);
+        break;
+      case PacketType.DISCONNECT:
+        this._onclose('client namespace disconnect');
+        break;
+    }
+  }
+
+  /** @internal See AdapterSocket._deliver. */
+  _deliver(packet: SocketPacket, encoded: EncodedPacket, options: WriteOptions, ack?: Ack): void {
+    if (ack !== undefined && packet.id !== undefined) this.#acks.set(packet.id, ack);
+    if (Array.isArray(packet.data)) this.#notifyOutgoing(packet.data);
+    this.client._writeEncoded(encoded, options);
+  }
+
+  /** @internal Reported to `error` listeners, if any (a missing listener must not crash the process). */
+  _onerror(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emitReserved('error', err);
+  }
+
+  /** @internal Ends this socket: `disconnecting` (rooms still joined), cleanup, then `disconnect`. */
+  _onclose(reason: DisconnectReason, description?: unknown): this {
+    if (!this.connected) return this;
+    this.emitReserved('disconnecting', reason, description);
+    this._cleanup();
+    this.client._remove(this);
+    this.connected = false;
+    this.emitReserved('disconnect', reason, description);
+    return this;
+  }
+
+  /** @internal Leaves every room and the namespace; later join() calls are ignored. */
+  _cleanup(): void {
+    void this.#adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.#cleanedUp = true;
+  }
+
+  /** @internal Refuses the connection: CONNECT_ERROR with `{message, data}`. */
+  _error(err: unknown): void {
+    this.#packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: err });
+  }
+
+  #packet(packet: SocketPacket, options: WriteOptions = {}): void {
+    this.client._packet(packet, options);
+  }
+
+  #withTimeout(id: number, ack: Ack, timeout: number | undefined): Ack {
+    if (timeout === undefined) return ack;
+    const timer = setTimeout(() => {
+      this.#acks.delete(id);
+      ack.call(this, new Error('operation has timed out'));
+    }, timeout);
+    return (...args: unknown[]) => {
+      clearTimeout(timer);
+      ack.call(this, null, ...args);
+    };
+  }
+
+  #onevent(packet: SocketPacket): void {
+    const args: unknown[] = Array.isArray(packet.data) ? [...(packet.data as unknown[])] : [];
+    if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
+    for (const listener of [...this.#anyListeners]) listener.apply(this, args);
+    // The client already deferred this packet by a tick (after the whole payload is decoded); socket.io
+    // adds a second tick here, which would let a close that arrived in the same payload drop the event.
+    this.#run(args as Event, (err) => {
+      if (err) this._onerror(err);
+      else if (this.connected) this.emitUntyped(...(args as Event));
+    });
+  }
+
+  #ackFor(id: number): Ack {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.#packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  #onack(packet: SocketPacket): void {
+    if (packet.id === undefined) return;
+    const ack = this.#acks.get(packet.id);
+    // An answer for an unknown (or already answered) id is ignored, as socket.io does.
+    if (ack === undefined) return;
+    this.#acks.delete(packet.id);
+    ack.apply(this, Array.isArray(packet.data) ? (packet.data as unknown[]) : []);
+  }
+
+  #run(event: Event, done: (err?: Error) => void): void {
+    const fns = [...this.#fns];
+    if (fns.length === 0) return done();
+    const step = (i: number): void => {
+      const fn = fns[i];
+      if (fn === undefined) return done();
+      fn(event, (err) => (err ? done(err) : step(i + 1)));
+    };
+    step(0);
+  }
+
+  #notifyOutgoing(data: unknown[]): void {
+    for (const listener of [...this.#anyOutgoingListeners]) listener.apply(this, data);
+  }
+
+  #newBroadcastOperator(): SocketBroadcast<EmitEvents, SocketData> {
+    const flags = this.#flags;
+    this.#flags = {};
+    return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags);
+  }
+}
+
+function toWriteOptions(flags: BroadcastFlags): WriteOptions {
+  return { volatile: flags.volatile === true, compress: flags.compress !== false };
+}
+
+function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
+  const req = conn.request;
+  const url = req.url ?? '/';
+  const queryIndex = url.indexOf('?');
+  return {
+    headers: req.headers,
+    time: String(new Date()),
+    address: conn.remoteAddress,
+    xdomain: req.headers.origin !== undefined,
+    secure: 'encrypted' in req.socket && req.socket.encrypted === true,
+    issued: Date.now(),
+    url,
+    query: queryIndex === -1 ? {} : parseQuery(url.slice(queryIndex + 1)),
+    auth,
+  };
+}
