@@ -1,0 +1,78 @@
+/**
+ * `@switchback/client`: the socket.io-client v4 API over the Switchback engine (WebSocket first,
+ * long-polling fallback). Moving from socket.io-client is a change of import.
+ *
+ * @example
+ * ```ts
+ * import { io } from '@switchback/client';
+ * const socket = io('https://example.com/chat', { auth: { token: 'abc' } });
+ * socket.on('connect', () => socket.emit('hello', 'world'));
+ * ```
+ */
+import { Manager } from './manager.js';
+import type { ManagerOptions } from './manager.js';
+import { Socket } from './socket.js';
+import type { SocketOptions } from './socket-types.js';
+import type { DefaultEventsMap, EventsMap } from './typed-events.js';
+import { url } from './url.js';
+
+const cache = new Map<string, Manager>();
+
+/**
+ * Returns a Socket for the namespace in the URL's path. Sockets to the same server share one Manager
+ * (one connection) unless `forceNew` or `multiplex: false`, or the namespace is already in use.
+ *
+ * @example
+ * const chat = io('https://example.com/chat', { transports: ['websocket', 'polling'] });
+ * const admin = io('https://example.com/admin'); // same connection as chat
+ */
+function lookup<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L>(
+  opts?: Partial<ManagerOptions & SocketOptions>,
+): Socket<L, E>;
+function lookup<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L>(
+  uri?: string,
+  opts?: Partial<ManagerOptions & SocketOptions>,
+): Socket<L, E>;
+function lookup<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L>(
+  uri?: string | Partial<ManagerOptions & SocketOptions>,
+  opts?: Partial<ManagerOptions & SocketOptions>,
+): Socket<L, E> {
+  if (typeof uri === 'object') {
+    opts = uri;
+    uri = undefined;
+  }
+  const o: Partial<ManagerOptions & SocketOptions> = { ...opts };
+  const parsed = url(uri, o.path || '/socket.io');
+  if (!o.query && Object.keys(parsed.query).length) o.query = parsed.query;
+  const cached = cache.get(parsed.id);
+  const newConnection = o.forceNew || o.multiplex === false || cached?._hasNamespace(parsed.path);
+  let manager: Manager;
+  if (newConnection || !cached) {
+    manager = new Manager(parsed.origin, o);
+    if (!newConnection) cache.set(parsed.id, manager);
+  } else {
+    manager = cached;
+  }
+  return manager.socket(parsed.path, o) as unknown as Socket<L, E>;
+}
+
+/** Socket.IO protocol revision spoken. */
+export const protocol = 5;
+
+export { Manager, Socket, lookup as io, lookup as connect, lookup as default };
+export { Backoff } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export type { ManagerOptions, ManagerReservedEvents } from './manager.js';
+export type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DisconnectDescription,
+  ExtendedError,
+  FirstArg,
+  Last,
+  OutgoingPacket,
+  SocketOptions,
+  SocketReservedEvents,
+  DisconnectReason,
+} from './socket-types.js';
+export type { DefaultEventsMap, EventNames, EventParams, EventsMap } from './typed-events.js';

@@ -1,0 +1,230 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PacketType } from '@switchback/protocol';
+import { fakeEngines } from './fake-engine.test-support.js';
+import { Manager } from './manager.js';
+import type { ManagerOptions } from './manager.js';
+
+function setup(opts: Partial<ManagerOptions> = {}): { manager: Manager; fakes: ReturnType<typeof fakeEngines> } {
+  const fakes = fakeEngines();
+  const manager = new Manager('http://localhost:3000', { createEngine: fakes.createEngine, ...opts });
+  return { manager, fakes };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Manager', () => {
+  it('has socket.io-client defaults and passes engine options through', () => {
+    const { manager, fakes } = setup({ transports: ['polling'], webSocketTimeout: 1234 });
+    expect(manager.reconnection()).toBe(true);
+    expect(manager.reconnectionAttempts()).toBe(Infinity);
+    expect(manager.reconnectionDelay()).toBe(1000);
+    expect(manager.reconnectionDelayMax()).toBe(5000);
+    expect(manager.randomizationFactor()).toBe(0.5);
+    expect(manager.timeout()).toBe(20000);
+    expect(fakes.last().uri).toBe('http://localhost:3000');
+    expect(fakes.last().opts).toMatchObject({ path: '/socket.io', transports: ['polling'], webSocketTimeout: 1234 });
+    expect(manager.engine).toBe(fakes.last());
+  });
+
+  it('gives every engine it creates the same in-process fallback memory (Node)', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    const memory = fakes.last().opts.fallbackMemory;
+    expect(memory).toBeTypeOf('object');
+    fakes.last().fail();
+    vi.advanceTimersByTime(1000);
+    expect(fakes.engines).toHaveLength(2);
+    expect(fakes.last().opts.fallbackMemory).toBe(memory);
+    expect(setup().fakes.last().opts.fallbackMemory).not.toBe(memory);
+    manager.disconnect();
+  });
+
+  it('does not connect with autoConnect: false until open()', () => {
+    const { manager, fakes } = setup({ autoConnect: false });
+    expect(fakes.engines).toHaveLength(0);
+    const done = vi.fn();
+    manager.open(done);
+    fakes.last().open();
+    expect(done).toHaveBeenCalledWith();
+    expect(manager._readyState).toBe('open');
+  });
+
+  it('reports a connect timeout as error "timeout" and closes the engine', () => {
+    const { manager, fakes } = setup({ timeout: 500, reconnection: false });
+    const errors: Error[] = [];
+    manager.on('error', (err) => errors.push(err));
+    vi.advanceTimersByTime(499);
+    expect(errors).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(errors.map((e) => e.message)).toEqual(['timeout']);
+    expect(fakes.last().readyState).toBe('closed');
+  });
+
+  it('reconnects on the exponential schedule and reports attempts, errors and success', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0, reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
+    const events: string[] = [];
+    manager.on('close', (reason) => events.push(`close:${reason}`));
+    manager.on('reconnect_attempt', (n) => events.push(`attempt:${n}`));
+    manager.on('reconnect_error', (err) => events.push(`error:${err.message}`));
+    manager.on('reconnect', (n) => events.push(`reconnect:${n}`));
+    fakes.last().open();
+    fakes.last().drop('transport close');
+    const delays: number[] = [];
+    let last = Date.now();
+    manager.on('reconnect_attempt', () => {
+      delays.push(Date.now() - last);
+    });
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersToNextTimer();
+      last = Date.now();
+      fakes.last().fail('refused');
+    }
+    vi.advanceTimersToNextTimer();
+    fakes.last().open();
+    // the first delay is measured from the close, the others from the previous failure
+    expect(delays).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect(events).toEqual([
+      'close:transport close',
+      'attempt:1', 'error:refused',
+      'attempt:2', 'error:refused',
+      'attempt:3', 'error:refused',
+      'attempt:4', 'error:refused',
+      'attempt:5', 'reconnect:5',
+    ]);
+    expect(fakes.engines).toHaveLength(6);
+  });
+
+  it('keeps each reconnect delay within the jitter bounds', () => {
+    for (let run = 0; run < 20; run++) {
+      const { manager, fakes } = setup({ reconnectionDelay: 1000, randomizationFactor: 0.5 });
+      const attempts = vi.fn();
+      manager.on('reconnect_attempt', attempts);
+      fakes.last().open();
+      fakes.last().drop();
+      vi.advanceTimersByTime(499);
+      expect(attempts).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1001);
+      expect(attempts).toHaveBeenCalledOnce();
+      manager.disconnect();
+    }
+  });
+
+  it('gives up after reconnectionAttempts with reconnect_failed', () => {
+    const { manager, fakes } = setup({ reconnectionAttempts: 2, randomizationFactor: 0 });
+    const failed = vi.fn();
+    manager.on('reconnect_failed', failed);
+    fakes.last().fail();
+    vi.advanceTimersByTime(1000);
+    fakes.last().fail();
+    vi.advanceTimersByTime(2000);
+    fakes.last().fail();
+    expect(failed).toHaveBeenCalledOnce();
+    vi.advanceTimersByTime(60_000);
+    expect(fakes.engines).toHaveLength(3);
+  });
+
+  it('does not reconnect after disconnect() or with reconnection(false)', () => {
+    const { manager, fakes } = setup();
+    fakes.last().open();
+    manager.disconnect();
+    vi.advanceTimersByTime(60_000);
+    expect(fakes.engines).toHaveLength(1);
+    const other = setup({ reconnection: false });
+    other.fakes.last().open();
+    other.fakes.last().drop();
+    vi.advanceTimersByTime(60_000);
+    expect(other.fakes.engines).toHaveLength(1);
+  });
+
+  it('closes with "parse error" on undecodable data, and reconnects', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    const close = vi.fn();
+    manager.on('close', close);
+    fakes.last().open();
+    fakes.last().receiveRaw('9nonsense');
+    expect(close).toHaveBeenCalledWith('parse error', expect.any(Error));
+    expect(fakes.last().readyState).toBe('closed');
+    vi.advanceTimersByTime(1000);
+    expect(fakes.engines).toHaveLength(2);
+  });
+
+  it('emits decoded packets and forwards engine pings', () => {
+    const { manager, fakes } = setup();
+    const packets = vi.fn();
+    const pings = vi.fn();
+    manager.on('packet', packets).on('ping', pings);
+    fakes.last().open();
+    fakes.last().receive({ type: PacketType.EVENT, nsp: '/', data: ['a', 1] });
+    fakes.last().emit('ping');
+    expect(packets).toHaveBeenCalledWith(expect.objectContaining({ type: PacketType.EVENT, data: ['a', 1] }));
+    expect(pings).toHaveBeenCalledOnce();
+  });
+
+  it('keeps delivering packets after an app listener throws, and rethrows asynchronously', () => {
+    const { manager, fakes } = setup();
+    const seen: unknown[] = [];
+    manager.on('packet', (p) => {
+      seen.push(p.data);
+      if (seen.length === 1) throw new Error('app bug');
+    });
+    fakes.last().open();
+    fakes.last().receive({ type: PacketType.EVENT, nsp: '/', data: ['one'] });
+    fakes.last().receive({ type: PacketType.EVENT, nsp: '/', data: ['two'] });
+    expect(seen).toEqual([['one'], ['two']]);
+    expect(() => vi.runOnlyPendingTimers()).toThrow('app bug');
+    expect(manager._readyState).toBe('open');
+  });
+
+  it('lets the app open again from an error listener without a second, parallel attempt', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    manager.once('error', () => manager.open());
+    fakes.last().fail();
+    expect(fakes.engines).toHaveLength(2);
+    vi.advanceTimersByTime(10_000); // past the 1 s reconnect delay, short of the 20 s connect timeout
+    expect(fakes.engines).toHaveLength(2);
+    fakes.last().open();
+    expect(manager._readyState).toBe('open');
+  });
+
+  it('an open() during the backoff replaces the scheduled attempt', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    fakes.last().open();
+    fakes.last().drop();
+    expect(manager._reconnecting).toBe(true);
+    manager.open();
+    expect(fakes.engines).toHaveLength(2);
+    expect(manager._reconnecting).toBe(false);
+    vi.advanceTimersByTime(10_000);
+    expect(fakes.engines).toHaveLength(2);
+  });
+
+  it('reconnection(false) during the backoff cancels the attempt and lets Sockets open again', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    fakes.last().open();
+    fakes.last().drop();
+    manager.reconnection(false);
+    vi.advanceTimersByTime(60_000);
+    expect(fakes.engines).toHaveLength(1);
+    expect(manager._reconnecting).toBe(false);
+    manager.socket('/').connect();
+    expect(fakes.engines).toHaveLength(2);
+  });
+
+  it('treats an engine that closes while connecting (without an error) as a failed connect', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    const errors: string[] = [];
+    manager.on('error', (err) => errors.push(err.message));
+    const socket = manager.socket('/');
+    const connectErrors = vi.fn();
+    socket.on('connect_error', connectErrors);
+    fakes.last().drop('transport close');
+    expect(errors).toEqual(['transport close']);
+    expect(connectErrors).toHaveBeenCalledOnce();
+    vi.advanceTimersByTime(1000);
+    expect(fakes.engines).toHaveLength(2);
+  });
+});
