@@ -85,12 +85,13 @@ export async function startTcpProxy(targetPort: number, mode: ProxyMode): Promis
 
     let head = Buffer.alloc(0);
     let decided = false;
+    let piped = false;
     let stalled = false;
     const counter = new FrameCounter();
     let sawSwitchingProtocols = false;
 
     client.on('data', (chunk: Buffer) => {
-      if (stalled) return;
+      if (stalled || piped) return;
       if (!decided) {
         head = Buffer.concat([head, chunk]);
         if (head.indexOf(HEADER_END) === -1) return;
@@ -98,9 +99,11 @@ export async function startTcpProxy(targetPort: number, mode: ProxyMode): Promis
         const isUpgrade = /^upgrade:\s*websocket/im.test(head.toString('latin1'));
         if (isUpgrade) upgrades += 1;
         if (!isUpgrade || mode.kind === 'pass') {
+          // From here on the pipes carry everything; this listener only saw the head.
+          piped = true;
+          upstream.write(head);
           upstream.pipe(client);
           client.pipe(upstream);
-          upstream.write(head);
           return;
         }
         upstream.write(head);

@@ -1,13 +1,13 @@
-import type { EventEmitter as NodeEmitter } from 'node:events';
-
 interface EmitterLike {
-  once(event: string, listener: (...args: never[]) => void): unknown;
-  off?(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  off?(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** Resolves with the arguments of the next `event`, or rejects after `ms` naming what it waited for. */
 export function once<T extends unknown[] = unknown[]>(
-  emitter: EmitterLike | NodeEmitter,
+  // Typed emitters (ours, Node's, eventemitter3's) all have once/off; their generic signatures are
+  // not assignable to one loose type, so the parameter is structural and checked at run time.
+  emitter: object,
   event: string,
   ms = 10_000,
 ): Promise<T> {
@@ -16,7 +16,7 @@ export function once<T extends unknown[] = unknown[]>(
       (emitter as EmitterLike).off?.(event, listener);
       reject(new Error(`timed out after ${ms} ms waiting for '${event}'`));
     }, ms);
-    const listener = (...args: never[]): void => {
+    const listener = (...args: unknown[]): void => {
       clearTimeout(timer);
       resolve(args as unknown as T);
     };

@@ -21,7 +21,11 @@ describe.each(modes)('reconnect over %s', (mode) => {
     };
     server = await startServer();
     const port = server.port;
-    listen(server, (n) => received.push(n));
+    const firstTwo = deferred();
+    listen(server, (n) => {
+      received.push(n);
+      if (n === 1) firstTwo.resolve();
+    });
 
     const socket = clients.open(server.url, {
       ...transportsFor(mode),
@@ -32,6 +36,7 @@ describe.each(modes)('reconnect over %s', (mode) => {
     await once(socket, 'connect');
     socket.emit('n', 0);
     socket.emit('n', 1);
+    await firstTwo.promise;
 
     const disconnected = once<[string]>(socket, 'disconnect');
     await server.close();

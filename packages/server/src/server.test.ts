@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PacketType } from '@switchback/protocol';
 import { Server } from './server.js';
+import type { ServerOptions } from './server-options.js';
 import type { Socket } from './socket.js';
 import { flush, openFakeSession } from './test-support.js';
 
 const servers: Server[] = [];
-function makeServer(opts: ConstructorParameters<typeof Server>[0] = {}): Server {
-  const io = new Server(opts as Record<string, never>);
+function makeServer(opts: Partial<ServerOptions> = {}): Server {
+  const io = new Server(opts);
   servers.push(io);
   return io;
 }

@@ -59,5 +59,8 @@ export function noteWebSocketEnd(
   if (!end.pingTimeout) return false;
   if (addStrike(memory, key) < STRIKES_TO_BLOCK) return false;
   clearStrikes(memory, key);
+  // This proxy lets WebSockets open and then kills them: a background upgrade from the fallback would
+  // pass the probe and die the same way, so this memory's one attempt is spent (a reload gets one).
+  takeUpgradeAttempt(memory, key);
   return true;
 }
