@@ -21,12 +21,7 @@ const contexts: Ctx[] = [];
 afterEach(async () => {
   for (const ctx of contexts.splice(0)) {
     for (const c of ctx.clients) c.disconnect();
-    const closed = ctx.io.close();
-    // Engine issue (reported): after socket.io-client's disconnect() over polling, a GET of the closed
-    // session is sometimes left hanging, which keeps http.Server.close() waiting. Cut it in teardown.
-    await new Promise((resolve) => setImmediate(resolve));
-    ctx.http.closeAllConnections();
-    await closed;
+    await ctx.io.close();
   }
 });
 

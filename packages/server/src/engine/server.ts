@@ -10,6 +10,7 @@ import type { CorsOptions } from './cors.js';
 import { resolveCookieOptions, serializeCookie } from './cookie.js';
 import type { CookieOptions, ResolvedCookieOptions } from './cookie.js';
 import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade } from './errors.js';
+import { InFlight, refuseClosed } from './in-flight.js';
 import { EngineSocket, sessionInternals } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
@@ -90,6 +91,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** Headers set by middlewares on an upgrade, merged into the 101 answer by the ws 'headers' hook. */
   readonly #upgradeResponses = new WeakMap<IncomingMessage, ServerResponse>();
   readonly #verifyContext: VerifyContext;
+  readonly #inFlight = new InFlight();
+  #closed = false;
 
   constructor(options: EngineServerOptions = {}) {
     super();
@@ -138,17 +141,28 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   /** Handles one HTTP request under `path` (polling GET/POST, CORS preflight, handshake). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#closed) {
+      refuseClosed(res);
+      return;
+    }
+    this.#inFlight.trackResponse(res);
     void this.#handleRequest(req, res);
   }
 
   /** Handles one upgrade under `path`: a WebSocket handshake or the upgrade of a polling session. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    this.#inFlight.trackUpgrade(socket);
     void this.#handleUpgrade(req, socket, head);
   }
 
   /**
    * Takes over 'request' and 'upgrade' of an http.Server for `path`. Request listeners registered
    * before are called for other paths (engine.io's approach); register yours first, or use middleware().
+   * The request listener stays after close(): requests under path are then refused, never left unanswered.
    */
   attach(server: HttpServer): void {
     const previous = server.listeners('request').slice();
@@ -161,10 +175,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       for (const listener of previous) Reflect.apply(listener, server, [req, res]);
     };
     server.on('request', onRequest);
-    this.#detach.push(() => {
-      server.off('request', onRequest);
-      for (const listener of previous) server.on('request', (...args: unknown[]) => Reflect.apply(listener, server, args));
-    });
     this.attachUpgrade(server);
   }
 
@@ -202,9 +212,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     };
   }
 
-  /** Closes every session and detaches from the http servers. */
+  /**
+   * Closes every session, answers every polling request still in flight, terminates every WebSocket
+   * (probes included) and detaches the upgrade listeners, so `http.Server#close()` completes. Requests
+   * arriving afterwards are refused with `Connection: close`.
+   */
   close(): void {
+    // Set first: the answers written while the sessions close carry `Connection: close` (see #decorateHeaders).
+    this.#closed = true;
     for (const socket of [...this.#clients.values()]) socket.close(true);
+    this.#inFlight.abortAll();
     for (const detach of this.#detach.splice(0)) detach();
     this.#wss.close();
   }
@@ -218,6 +235,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.opts.cors !== undefined && (await applyCors(this.opts.cors, req, res)) === 'preflight-answered') return;
     const failure = (await runMiddlewares(this.#middlewares, req, res)) ?? (await verifyRequest(this.#verifyContext, req, false));
+    // close() ran while the checks were pending (and already answered this request).
+    if (this.#closed) {
+      refuseClosed(res);
+      return;
+    }
     if (failure !== undefined) {
       this.#refused(req, failure);
       abortRequest(res, failure);
@@ -244,6 +266,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const res = new UpgradeResponse(req, socket);
     const failure = (await runMiddlewares(this.#middlewares, req, res)) ?? (await verifyRequest(this.#verifyContext, req, true));
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
     if (failure !== undefined) {
       this.#refused(req, failure);
       abortUpgrade(socket, failure);
@@ -251,12 +277,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     if (res.writableEnded) return;
     this.#upgradeResponses.set(req, res);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(req, ws));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(req, socket, ws));
   }
 
-  #onWebSocket(req: IncomingMessage, ws: WebSocket): void {
+  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket): void {
     // Until a transport owns it, an error (reset, bad frame) must not be unhandled.
     ws.on('error', wsOnIgnoredError);
+    this.#inFlight.adoptWebSocket(raw, ws);
+    if (this.#closed) {
+      ws.terminate();
+      return;
+    }
     const sid = queryOf(req).get('sid');
     if (sid === null) {
       const socket = this.#register(req, new WebSocketTransport(ws), []);
@@ -295,6 +326,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #decorateHeaders(headers: Record<string, string>, req: IncomingMessage, id: string | undefined): void {
+    // An answer written during close() must not leave a keep-alive connection for http.Server#close to wait on.
+    if (this.#closed) headers['Connection'] = 'close';
     if (!queryOf(req).has('sid')) {
       if (this.opts.cookie !== false && id !== undefined) {
         headers['Set-Cookie'] = serializeCookie(id, this.opts.cookie);

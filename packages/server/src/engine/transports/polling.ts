@@ -49,6 +49,12 @@ export class PollingTransport extends TransportBase {
 
   /** Routes one HTTP request of this session: GET polls, POST sends. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    // A request that reached a transport whose session is gone (it was looked up just before the close)
+    // must not be held: nothing would ever answer it and http.Server#close would wait for it.
+    if (this.readyState === 'closed' || (this.readyState === 'closing' && this.#pendingClose === null)) {
+      abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID));
+      return;
+    }
     if (req.method === 'GET') this.#onPollRequest(req, res);
     else if (req.method === 'POST') this.#onDataRequest(req, res);
     else {
@@ -91,8 +97,10 @@ export class PollingTransport extends TransportBase {
       this.onClose();
     };
     if (this.#poll !== null) {
-      // After an upgrade the client ignores this transport, and a noop is the least surprising answer.
-      this.send([{ type: this.discarded ? 'noop' : 'close' }]);
+      // As the reference, even when discarded (server shutdown, transport error): the client then stops
+      // polling instead of sending another GET to a session that is gone. After an upgrade no GET is held
+      // (the client paused polling first), and a client that upgraded ignores this transport anyway.
+      this.send([{ type: 'close' }]);
       finish();
     } else if (this.discarded) {
       finish();
