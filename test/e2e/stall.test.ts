@@ -14,7 +14,7 @@ afterEach(() => cleanup.run());
 const WEBSOCKET_TIMEOUT = 1000;
 
 async function stallSituation(name: string, mode: ProxyMode): Promise<void> {
-  const app = cleanup.use(await startChatServer({ noKeepAlive: true }));
+  const app = cleanup.use(await startChatServer());
   const proxy = cleanup.use(await startTcpProxy(app.port, mode));
   const browser = await launchChromium();
   cleanup.defer(() => browser.close());

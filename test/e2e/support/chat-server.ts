@@ -76,11 +76,6 @@ function isChatPayload(value: unknown): value is { text: string } {
 export interface ChatServerOptions {
   /** Server options (pollHoldTimeout, pingInterval, ...). */
   readonly server?: Partial<ServerOptions>;
-  /**
-   * Answer every request with `Connection: close`, so a browser never reuses a TCP connection. Only for
-   * test/helpers/tcp-proxy.ts, which duplicates client bytes on a reused pass-through connection.
-   */
-  readonly noKeepAlive?: boolean;
 }
 
 export async function startChatServer(chatOptions: ChatServerOptions = {}): Promise<ChatServer> {
@@ -96,7 +91,6 @@ export async function startChatServer(chatOptions: ChatServerOptions = {}): Prom
   // After the Server took over 'request': this listener sees every request, /socket.io/ included.
   http.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
-    if (chatOptions.noKeepAlive === true) res.shouldKeepAlive = false;
   });
   io.on('connection', (socket) => {
     socket.on('chat', (payload: unknown, ack: unknown) => {

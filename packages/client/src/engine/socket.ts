@@ -81,7 +81,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.opts = opts;
     this.#clock = opts.autoUnref === true ? unrefClock(opts.clock ?? defaultClock) : (opts.clock ?? defaultClock);
     const endpoint = resolveEndpoint(uri, opts);
-    this.#ctx = createTransportContext(endpoint, opts, this.#clock);
+    this.#ctx = createTransportContext(endpoint, opts, this.#clock, () => this.#heartbeat.expired());
     this.#memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
     this.#memoryKey = fallbackKey(endpoint.origin, endpoint.path);
     this.#wsTimeout = opts.webSocketTimeout ?? DEFAULT_WEBSOCKET_TIMEOUT;
@@ -357,6 +357,12 @@ export class Socket extends EventEmitter<SocketEvents> {
     const phase = this.#phase;
     if (phase.name === 'verifying') return;
     if (phase.name === 'opening' && phase.attempt === 'websocket' && this.#plan?.fallback === true) return;
+    // The heartbeat window ran out before the transport noticed (timers throttled, machine asleep): the
+    // connection died of silence, and the request that failed on waking is only a symptom.
+    if (this.#session !== undefined && this.#heartbeat.expired()) {
+      this.#onPingTimeout();
+      return;
+    }
     this.emit('error', err);
   }
 

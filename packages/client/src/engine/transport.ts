@@ -20,6 +20,8 @@ export interface TransportContext {
   readonly requestTimeout: number | undefined;
   readonly fetch: typeof fetch | undefined;
   readonly WebSocket: WebSocketConstructorLike | null | undefined;
+  /** The engine Socket's heartbeat window is over (the connection is dead, whatever a transport sees). */
+  readonly heartbeatExpired: () => boolean;
 }
 
 /** The context shared by every transport of one engine Socket (WebSocket is resolved later). */
@@ -27,6 +29,7 @@ export function createTransportContext(
   endpoint: Endpoint,
   opts: SocketOptions,
   clock: Clock,
+  heartbeatExpired: () => boolean,
 ): TransportContext & { WebSocket: WebSocketConstructorLike | null | undefined } {
   return {
     baseUrl: endpoint.baseUrl,
@@ -40,6 +43,7 @@ export function createTransportContext(
     requestTimeout: opts.requestTimeout,
     fetch: opts.fetch,
     WebSocket: opts.WebSocket,
+    heartbeatExpired,
   };
 }
 

@@ -1,5 +1,6 @@
 import { decodePayload, encodeEnginePacket, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
+import { Timer } from '../clock.js';
 import { BaseTransport } from '../transport.js';
 import type { EngineErrorCode } from '../errors.js';
 import { splitIntoPayloads } from '../payload-batch.js';
@@ -8,13 +9,28 @@ import { splitIntoPayloads } from '../payload-batch.js';
 const HANDSHAKE_REQUEST_TIMEOUT = 20_000;
 const DEFAULT_MAX_PAYLOAD = 1e6;
 
+/**
+ * Proxies in front of the server (nginx `proxy_read_timeout`, load balancers' idle timeouts) cut a held
+ * GET long before the server answers it, with a 502/503/504 or a reset, so the long poll is re-issued.
+ * A server that keeps the session over the cut (Switchback's) carries on; one that drops it (the
+ * reference engine.io) answers the re-poll 400 "Session ID unknown", which fails at once. The heartbeat
+ * stays the liveness judge; the third failure in a row (no successful GET in between) fails the transport.
+ */
+const MAX_CONSECUTIVE_POLL_FAILURES = 3;
+const POLL_RETRY_BASE_DELAY = 100;
+const POLL_RETRY_MAX_DELAY = 500;
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
 class RequestFailure extends Error {
   readonly code: EngineErrorCode;
   readonly status: number | undefined;
-  constructor(message: string, code: EngineErrorCode, cause?: unknown, status?: number) {
-    super(message, { cause });
-    this.code = code;
-    this.status = status;
+  /** Cut on the way (proxy, network, our timeout) rather than refused by the server's session logic. */
+  readonly transient: boolean;
+  constructor(message: string, options: { code: EngineErrorCode; transient: boolean; cause?: unknown; status?: number }) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+    this.status = options.status;
+    this.transient = options.transient;
   }
 }
 
@@ -26,6 +42,9 @@ class RequestFailure extends Error {
 export class PollingTransport extends BaseTransport {
   readonly name = 'polling' as const;
   #getInFlight = false;
+  /** Transient failures of the long poll since the last successful GET. */
+  #pollFailures = 0;
+  readonly #retryTimer = new Timer(this.ctx.clock);
   #posting = false;
   readonly #controllers = new Set<AbortController>();
   #onPaused: (() => void) | undefined;
@@ -45,6 +64,8 @@ export class PollingTransport extends BaseTransport {
   }
 
   protected override doPause(onPaused: () => void): void {
+    // A re-poll waiting to go out is moot: the GET loop stops here (resume() starts it again).
+    this.#retryTimer.stop();
     this.#onPaused = onPaused;
     this.#checkPaused();
   }
@@ -56,6 +77,7 @@ export class PollingTransport extends BaseTransport {
 
   protected doClose(handedOver: boolean): void {
     this.#onPaused = undefined;
+    this.#retryTimer.stop();
     if (handedOver || this.session === undefined || this.#posting) {
       this.#abortAll();
       return;
@@ -75,15 +97,44 @@ export class PollingTransport extends BaseTransport {
     this.#request('GET').then(
       (body) => {
         this.#getInFlight = false;
+        this.#pollFailures = 0;
         this.#onPayload(body);
         if (this.state === 'open') this.#poll();
         else this.#checkPaused();
       },
       (err: unknown) => {
         this.#getInFlight = false;
-        this.#fail(err);
+        this.#onPollFailed(err);
       },
     );
+  }
+
+  /** A long-poll GET failed: re-poll after a short delay when it was cut on the way, else fail. */
+  #onPollFailed(err: unknown): void {
+    if (this.#closed()) return;
+    const failures = this.#pollFailures + 1;
+    const retry =
+      err instanceof RequestFailure &&
+      err.transient &&
+      // Not the handshake GET: without a session there is nothing to keep alive.
+      this.session !== undefined &&
+      (this.state === 'open' || this.state === 'pausing') &&
+      failures < MAX_CONSECUTIVE_POLL_FAILURES &&
+      // The Socket's heartbeat judges liveness; once its window is gone (e.g. timers throttled in a
+      // background tab) a re-poll would only hide a dead connection.
+      !this.ctx.heartbeatExpired();
+    if (!retry) {
+      this.#fail(err);
+      return;
+    }
+    this.#pollFailures = failures;
+    if (this.state === 'pausing') {
+      // The upgrade waits for this GET to end, and it has: the probe's WebSocket takes over from here.
+      this.#checkPaused();
+      return;
+    }
+    const delay = Math.min(POLL_RETRY_MAX_DELAY, POLL_RETRY_BASE_DELAY * 2 ** (failures - 1));
+    this.#retryTimer.start(delay, () => this.#poll());
   }
 
   #postNext(payloads: string[]): void {
@@ -100,6 +151,8 @@ export class PollingTransport extends BaseTransport {
       () => this.#postNext(payloads),
       (err: unknown) => {
         this.#posting = false;
+        // Not retried, even on a 502/503/504: the server may have processed the payload before the proxy
+        // cut the answer, and sending it again would deliver those messages twice.
         this.#fail(err);
       },
     );
@@ -179,13 +232,17 @@ export class PollingTransport extends BaseTransport {
     try {
       const response = await fetchFn(url, init);
       const text = await response.text();
-      if (!response.ok) throw new RequestFailure(httpErrorMessage(response.status, text), 'POLL_HTTP_STATUS', text, response.status);
+      if (!response.ok) {
+        const { status } = response;
+        throw new RequestFailure(httpErrorMessage(status, text), { code: 'POLL_HTTP_STATUS', cause: text, status, transient: TRANSIENT_STATUSES.has(status) });
+      }
       return text;
     } catch (err) {
       if (err instanceof RequestFailure) throw err;
-      if (timedOut) throw new RequestFailure(`polling ${method} timed out`, 'POLL_TIMEOUT', err);
+      if (timedOut) throw new RequestFailure(`polling ${method} timed out`, { code: 'POLL_TIMEOUT', cause: err, transient: true });
       // Opaque by nature (CORS, DNS, proxy): say so rather than "xhr poll error" (socket.io#4118).
-      throw new RequestFailure(`polling ${method} failed (network error, CORS or proxy)`, 'POLL_ERROR', err);
+      // An abort of ours (close) is not transient: nothing is to be retried.
+      throw new RequestFailure(`polling ${method} failed (network error, CORS or proxy)`, { code: 'POLL_ERROR', cause: err, transient: !controller.signal.aborted });
     } finally {
       this.ctx.clock.clearTimeout(timer);
       this.#controllers.delete(controller);
