@@ -49,6 +49,7 @@ export class EngineRequestError extends Error {
 export type TransportErrorCode =
   | 'POLL_OVERLAP'
   | 'DATA_OVERLAP'
+  /** Kept for compatibility; no longer reported: a dropped held GET is forgotten (see polling.ts). */
   | 'POLL_CLOSED_PREMATURELY'
   | 'DATA_CLOSED_PREMATURELY'
   | 'PAYLOAD_TOO_LARGE'

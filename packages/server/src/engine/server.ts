@@ -11,6 +11,7 @@ import { resolveCookieOptions, serializeCookie } from './cookie.js';
 import type { CookieOptions, ResolvedCookieOptions } from './cookie.js';
 import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade } from './errors.js';
 import { InFlight, refuseClosed } from './in-flight.js';
+import { PollCrowding } from './poll-crowding.js';
 import { EngineSocket, sessionInternals } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
@@ -36,6 +37,18 @@ export interface EngineServerOptions {
    * never cut by a proxy and misread as a network error. The ping (every pingInterval) also releases it.
    */
   pollHoldTimeout?: number;
+  /**
+   * Browsers open at most 6 HTTP/1.1 connections per host, shared by every tab of a profile. With one
+   * GET held per polling tab, the POSTs (messages, and pongs that must beat pingTimeout) wait until a
+   * hold ends. So once this many GETs of one client (remote address, X-Forwarded-For, user agent and
+   * cookies but the session cookie) are held, a new GET is held `crowdedPollHold` at most, and the
+   * ones already held are answered within `crowdedPollHold` too, to free a connection. Behind a proxy
+   * that forwards no address, clients with equal user agent and cookies count as one. `Infinity`
+   * turns this off. Default 4.
+   */
+  crowdedPollThreshold?: number;
+  /** Longest hold of a GET while its client is crowded (see `crowdedPollThreshold`). Default 1000 ms. */
+  crowdedPollHold?: number;
   /** A message sent right after the open packet (engine.io's option). */
   initialPacket?: unknown;
 }
@@ -52,6 +65,8 @@ export interface ResolvedEngineServerOptions {
   readonly cookie: ResolvedCookieOptions | false;
   readonly cors: CorsOptions | undefined;
   readonly pollHoldTimeout: number;
+  readonly crowdedPollThreshold: number;
+  readonly crowdedPollHold: number;
   readonly initialPacket: string | BinaryLike | undefined;
 }
 
@@ -92,6 +107,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly #upgradeResponses = new WeakMap<IncomingMessage, ServerResponse>();
   readonly #verifyContext: VerifyContext;
   readonly #inFlight = new InFlight();
+  readonly #pollCrowding: PollCrowding;
   #closed = false;
 
   constructor(options: EngineServerOptions = {}) {
@@ -109,8 +125,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       cookie: resolveCookieOptions(options.cookie),
       cors: options.cors,
       pollHoldTimeout: options.pollHoldTimeout ?? 20_000,
+      crowdedPollThreshold: options.crowdedPollThreshold ?? 4,
+      crowdedPollHold: options.crowdedPollHold ?? 1000,
       initialPacket: typeof initial === 'string' || isBinaryLike(initial) ? initial : undefined,
     };
+    this.#pollCrowding = new PollCrowding({
+      threshold: this.opts.crowdedPollThreshold,
+      crowdedHold: this.opts.crowdedPollHold,
+      sessionCookie: this.opts.cookie === false ? undefined : this.opts.cookie.name,
+    });
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -257,6 +280,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const transport = new PollingTransport({
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       pollHoldTimeout: this.opts.pollHoldTimeout,
+      holdPolicy: this.#pollCrowding,
     });
     const socket = this.#register(req, transport, this.#upgradesFor('polling'));
     transport.handleRequest(req, res);

@@ -1,6 +1,6 @@
 // Raw-protocol helpers shared by the engine tests (not exported from the package entry).
-import { createServer } from 'node:http';
-import type { Server as HttpServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
@@ -119,4 +119,52 @@ export class RawWebSocket {
 
 export function wsUrl(server: TestServer, query: string): string {
   return `ws://127.0.0.1:${server.port}${server.engine.opts.path}?${query}`;
+}
+
+/** Resolves once `predicate` holds, checked after each turn of the event loop (for state no event reports). */
+export async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('waitUntil: condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The next request the http server sees (after the engine took it), with its response. */
+export function nextServerRequest(server: TestServer): Promise<{ req: IncomingMessage; res: ServerResponse }> {
+  return new Promise((resolve) => server.http.once('request', (req: IncomingMessage, res: ServerResponse) => resolve({ req, res })));
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** Milliseconds from sending the request to the end of the answer. */
+  readonly elapsed: number;
+}
+
+export interface RawGet {
+  readonly request: ClientRequest;
+  /** Rejects when the request is destroyed before an answer. */
+  readonly answer: Promise<RawAnswer>;
+}
+
+/** A GET over node:http on its own connection (no agent), with any headers, that the test can destroy. */
+export function rawGet(url: string, headers: IncomingHttpHeaders = {}): RawGet {
+  const started = Date.now();
+  const request = httpRequest(url, { agent: false, headers });
+  const answer = new Promise<RawAnswer>((resolve, reject) => {
+    request.once('error', reject);
+    request.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), elapsed: Date.now() - started }),
+      );
+    });
+  });
+  // A test that destroys the request on purpose may never await the answer.
+  answer.catch(() => {});
+  request.end();
+  return { request, answer };
 }

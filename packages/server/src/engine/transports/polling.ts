@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodePayload, encodePayload, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { EngineErrorCode, EngineRequestError, TransportError, abortRequest } from '../errors.js';
+import type { HeldPollHandle, PollHoldPolicy } from '../poll-crowding.js';
 import { TransportBase, normalizePacket } from '../transport.js';
 
 export interface PollingOptions {
@@ -12,13 +13,19 @@ export interface PollingOptions {
   bodyTimeout?: number;
   /** After a graceful close, how long to wait for the GET that carries the close packet. */
   closeTimeout?: number;
+  /** Decides each hold (the server's PollCrowding); without it every GET gets `pollHoldTimeout`. */
+  holdPolicy?: PollHoldPolicy | undefined;
 }
 
 interface HeldPoll {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly holdTimer: NodeJS.Timeout;
   readonly onAbort: () => void;
+  holdTimer: NodeJS.Timeout | null;
+  /** When the hold timer fires (Date.now() clock). */
+  deadline: number;
+  /** Ends this GET's count in the hold policy; idempotent. */
+  release: () => void;
 }
 
 interface DataRequest {
@@ -32,7 +39,8 @@ interface DataRequest {
  */
 export class PollingTransport extends TransportBase {
   readonly name = 'polling';
-  readonly #opts: Required<PollingOptions>;
+  readonly #opts: Required<Omit<PollingOptions, 'holdPolicy'>>;
+  readonly #holdPolicy: PollHoldPolicy | undefined;
   #poll: HeldPoll | null = null;
   #data: DataRequest | null = null;
   /** Set by a graceful close while no GET is held: the next GET carries the close packet. */
@@ -40,11 +48,14 @@ export class PollingTransport extends TransportBase {
 
   constructor(options: PollingOptions) {
     super();
-    this.#opts = { bodyTimeout: 30_000, closeTimeout: 30_000, ...options };
+    const { holdPolicy, ...rest } = options;
+    this.#opts = { bodyTimeout: 30_000, closeTimeout: 30_000, ...rest };
+    this.#holdPolicy = holdPolicy;
   }
 
+  /** A GET is held and its connection can still carry an answer. */
   get writable(): boolean {
-    return this.#poll !== null;
+    return this.#livePoll() !== null;
   }
 
   /** Routes one HTTP request of this session: GET polls, POST sends. */
@@ -64,11 +75,11 @@ export class PollingTransport extends TransportBase {
   }
 
   send(packets: readonly EnginePacket[], onSent?: () => void): void {
-    const poll = this.#poll;
+    // The session only takes packets out of its buffer after `writable` said yes in the same tick, so
+    // a dead GET never swallows them: they stay buffered for the next GET.
+    const poll = this.#livePoll();
     if (poll === null) return;
-    this.#poll = null;
-    clearTimeout(poll.holdTimer);
-    poll.res.off('close', poll.onAbort);
+    this.#endPoll(poll);
     const all = [...packets];
     const pending = this.#pendingClose;
     if (pending !== null) all.push({ type: 'close' });
@@ -96,7 +107,7 @@ export class PollingTransport extends TransportBase {
       onClosed();
       this.onClose();
     };
-    if (this.#poll !== null) {
+    if (this.#livePoll() !== null) {
       // As the reference, even when discarded (server shutdown, transport error): the client then stops
       // polling instead of sending another GET to a session that is gone. After an upgrade no GET is held
       // (the client paused polling first), and a client that upgraded ignores this transport anyway.
@@ -110,8 +121,8 @@ export class PollingTransport extends TransportBase {
   }
 
   protected override onClose(): void {
-    const poll = this.#poll;
-    if (poll !== null) this.send([{ type: 'noop' }]);
+    // Also ends (and uncounts) a held GET that turned out dead.
+    if (this.#poll !== null) this.send([{ type: 'noop' }]);
     if (this.#pendingClose !== null) clearTimeout(this.#pendingClose.timer);
     this.#pendingClose = null;
     super.onClose();
@@ -131,27 +142,77 @@ export class PollingTransport extends TransportBase {
   }
 
   #onPollRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (this.#poll !== null) {
+    // A held GET whose connection is already gone (its 'close' not seen yet) is no overlap.
+    if (this.#livePoll() !== null) {
       res.writeHead(400);
       res.end();
       this.onError(new TransportError('POLL_OVERLAP', 'overlap from client'));
       return;
     }
-    const holdTimer = setTimeout(() => {
-      if (this.#poll?.res === res) this.send([{ type: 'noop' }]);
-    }, this.#opts.pollHoldTimeout);
-    // 'close' on the response before it finished: the client (or a proxy) dropped the held GET.
+    // Deviation from the reference, which closes the session ('poll connection closed prematurely'):
+    // a held GET whose connection closes before we answered is forgotten. A proxy whose read timeout
+    // is shorter than our hold (nginx proxy_read_timeout 5s) cuts it and answers the browser 504; the
+    // client polls again. Nothing was written to it, so nothing is lost: packets stay in the session's
+    // buffer for the next GET. If the client is really gone, no pong comes and the session closes
+    // with 'ping timeout'.
     const onAbort = (): void => {
-      if (this.#poll?.res !== res) return;
-      clearTimeout(holdTimer);
-      this.#poll = null;
-      this.onError(new TransportError('POLL_CLOSED_PREMATURELY', 'poll connection closed prematurely'));
+      if (this.#poll === poll) this.#endPoll(poll);
     };
-    this.#poll = { req, res, holdTimer, onAbort };
+    const poll: HeldPoll = { req, res, onAbort, holdTimer: null, deadline: Infinity, release: noop };
+    this.#poll = poll;
     res.on('close', onAbort);
     this.emit('ready');
-    // Still held and a graceful close is waiting: answer now so the close packet goes out.
-    if (this.#poll?.res === res && this.#pendingClose !== null) this.send([{ type: 'noop' }]);
+    // Answered at once (the session had packets): never counted as held.
+    if (this.#poll !== poll) return;
+    // A graceful close is waiting: answer now so the close packet goes out.
+    if (this.#pendingClose !== null) {
+      this.send([{ type: 'noop' }]);
+      return;
+    }
+    const handle: HeldPollHandle = { shorten: (maxHold) => this.#shorten(poll, maxHold) };
+    const admission = this.#holdPolicy?.admit(req, handle, this.#opts.pollHoldTimeout);
+    if (admission !== undefined) {
+      poll.release = admission.release;
+      // Backstop: whatever ends this request, its count ends with it (release is idempotent).
+      res.once('close', admission.release);
+    }
+    this.#arm(poll, admission?.hold ?? this.#opts.pollHoldTimeout);
+  }
+
+  /** The held GET, if its connection can still carry an answer; a dead one is forgotten here. */
+  #livePoll(): HeldPoll | null {
+    const poll = this.#poll;
+    if (poll === null) return null;
+    // The socket may be gone before the response's 'close' is emitted (the client's FIN makes Node
+    // end our side at once); writing then would lose the packets.
+    const socket = poll.req.socket;
+    if (poll.res.destroyed || poll.res.writableEnded || socket.destroyed || !socket.writable) {
+      this.#endPoll(poll);
+      return null;
+    }
+    return poll;
+  }
+
+  /** The only place a held GET stops being held: timer, listener and hold count end together. */
+  #endPoll(poll: HeldPoll): void {
+    if (this.#poll === poll) this.#poll = null;
+    if (poll.holdTimer !== null) clearTimeout(poll.holdTimer);
+    poll.holdTimer = null;
+    poll.res.off('close', poll.onAbort);
+    poll.release();
+  }
+
+  #arm(poll: HeldPoll, hold: number): void {
+    if (poll.holdTimer !== null) clearTimeout(poll.holdTimer);
+    poll.deadline = Date.now() + hold;
+    poll.holdTimer = setTimeout(() => {
+      if (this.#poll === poll) this.send([{ type: 'noop' }]);
+    }, hold);
+  }
+
+  #shorten(poll: HeldPoll, maxHold: number): void {
+    if (this.#poll !== poll || poll.holdTimer === null) return;
+    if (poll.deadline - Date.now() > maxHold) this.#arm(poll, maxHold);
   }
 
   #onDataRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -255,3 +316,5 @@ export class PollingTransport extends TransportBase {
     return all;
   }
 }
+
+function noop(): void {}

@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+
+/** A GET being held, as the crowding tracker sees it. */
+export interface HeldPollHandle {
+  /** Answer (with a noop) within `maxHold` ms at the latest; never lengthens the hold. */
+  shorten(maxHold: number): void;
+}
+
+/** Admission of one held GET: how long to hold it, and the release to call once the hold ends. */
+export interface PollAdmission {
+  readonly hold: number;
+  /** Idempotent: every path that ends a hold may call it. */
+  readonly release: () => void;
+}
+
+/** What a polling transport asks before it holds a GET (the server's PollCrowding). */
+export interface PollHoldPolicy {
+  admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): PollAdmission;
+}
+
+export interface PollCrowdingOptions {
+  threshold: number;
+  crowdedHold: number;
+  /** Name of the engine's own session cookie (left out of the fingerprint), if one is set. */
+  sessionCookie: string | undefined;
+}
+
+/**
+ * Counts the GETs held per client fingerprint. A browser has 6 HTTP/1.1 connections per host for
+ * all tabs of a profile: with one GET held per tab, every POST (messages, pongs) waits for a hold to
+ * end. Once a fingerprint holds `threshold` GETs, a new GET of it is held `crowdedHold` at most and
+ * the ones already held are cut to that, so a connection frees up quickly.
+ */
+export class PollCrowding implements PollHoldPolicy {
+  readonly #held = new Map<string, Set<HeldPollHandle>>();
+  readonly #opts: PollCrowdingOptions;
+
+  constructor(options: PollCrowdingOptions) {
+    this.#opts = options;
+  }
+
+  admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): PollAdmission {
+    const key = this.#fingerprint(req);
+    let held = this.#held.get(key);
+    if (held === undefined) {
+      held = new Set();
+      this.#held.set(key, held);
+    }
+    const crowded = held.size >= this.#opts.threshold;
+    if (crowded) for (const other of held) other.shorten(this.#opts.crowdedHold);
+    held.add(handle);
+    const group = held;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      group.delete(handle);
+      // Only the group still registered is dropped: an empty one may have been replaced meanwhile.
+      if (group.size === 0 && this.#held.get(key) === group) this.#held.delete(key);
+    };
+    return { hold: crowded ? Math.min(fullHold, this.#opts.crowdedHold) : fullHold, release };
+  }
+
+  /**
+   * Remote address (the forwarded one too: behind a proxy every client has the proxy's), user agent
+   * and cookies. The engine's own cookie is left out: each tab's handshake sets a new `io=<sid>`, so
+   * tabs of one browser would otherwise look like different clients right when they crowd.
+   */
+  #fingerprint(req: IncomingMessage): string {
+    const forwarded = req.headers['x-forwarded-for'];
+    const cookie = withoutCookie(req.headers.cookie ?? '', this.#opts.sessionCookie);
+    return [
+      req.socket.remoteAddress ?? '',
+      Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''),
+      req.headers['user-agent'] ?? '',
+      cookie,
+    ].join('\n');
+  }
+}
+
+function withoutCookie(header: string, name: string | undefined): string {
+  if (name === undefined || header === '') return header;
+  return header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !part.startsWith(`${name}=`))
+    .join('; ');
+}
