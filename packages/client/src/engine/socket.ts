@@ -256,13 +256,14 @@ export class Socket extends EventEmitter<SocketEvents> {
         this.#sendPacket('pong');
         this.emit('ping');
         break;
-      case 'message':
-        if (packet.data !== undefined) {
-          const data = typeof packet.data === 'string' || packet.data instanceof ArrayBuffer ? packet.data : copyToArrayBuffer(packet.data);
-          this.emit('data', data);
-          this.emit('message', data);
-        }
+      case 'message': {
+        // A bare `4` is an empty text message, not nothing.
+        const raw = packet.data ?? '';
+        const data = typeof raw === 'string' || raw instanceof ArrayBuffer ? raw : copyToArrayBuffer(raw);
+        this.emit('data', data);
+        this.emit('message', data);
         break;
+      }
       default:
         break;
     }
