@@ -170,7 +170,7 @@ export function decodeSocketString(str: string, maxAttachments: number): SocketP
       if (i - start < MAX_ID_DIGITS) count = count * 10 + (c - CHAR_0);
     }
     if (i === start || str.charCodeAt(i) !== CHAR_DASH || count < 1) {
-      return new ProtocolError('INVALID_ATTACHMENTS', 'illegal attachments count');
+      return new ProtocolError('INVALID_ATTACHMENTS', 'Illegal attachments');
     }
     if (count > maxAttachments || i - start > MAX_ID_DIGITS) {
       return new ProtocolError('TOO_MANY_ATTACHMENTS', `more than ${maxAttachments} attachments`);
