@@ -42,6 +42,8 @@ export interface AdapterSocket {
    * before the write so that an answer can never race ahead of it.
    */
   _deliver(packet: SocketPacket, encoded: EncodedPacket, options: WriteOptions, ack?: (...args: unknown[]) => void): void;
+  /** @internal Forgets the ack registered under `id`: a broadcast stopped waiting for this socket. */
+  _clearAck(id: number): void;
 }
 
 /** What an adapter needs from its namespace. The server's Namespace satisfies it. */

@@ -131,7 +131,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
     return new Promise((resolve, reject) => {
       const callback = (err: Error | null, responses: FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>): void => {
-        if (err) reject(err);
+        // As socket.io: the answers that did arrive in time ride on the timeout error.
+        if (err) reject(Object.assign(err, { responses }));
         else resolve(responses);
       };
       (this.emit as (ev: Ev, ...rest: UntypedArgs) => boolean)(ev, ...(args as UntypedArgs), callback);
@@ -143,15 +144,21 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     return this.#adapter.sockets(new Set(this.#rooms));
   }
 
-  /** The targeted sockets. */
+  /**
+   * The targeted sockets: this process's Socket objects, and for sockets on other servers (a cluster
+   * adapter answers plain details for those) stand-ins that act through the adapter, as socket.io's.
+   */
   async fetchSockets(): Promise<Array<RemoteSocket<EmitEvents, SocketData>>> {
-    const sockets = await this.#adapter.fetchSockets({
+    const sockets: unknown[] = await this.#adapter.fetchSockets({
       rooms: this.#rooms,
       except: this.#exceptRooms,
       flags: this.#flags,
     });
-    // The in-memory adapter returns this process's Socket objects, which have this shape.
-    return sockets as unknown as Array<RemoteSocket<EmitEvents, SocketData>>;
+    return sockets.map((socket) =>
+      isLocalSocket(socket)
+        ? (socket as unknown as RemoteSocket<EmitEvents, SocketData>)
+        : new RemoteSocketProxy<EmitEvents, SocketData>(this.#adapter, socket as SocketDetails<SocketData>),
+    );
   }
 
   /** Makes the targeted sockets join `room`. */
@@ -190,6 +197,9 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     // was targeted.
     const timer = setTimeout(() => {
       timedOut = true;
+      // The sockets that did not answer would otherwise keep the ack (and what it holds) forever.
+      const id = packet.id;
+      if (id !== undefined) for (const socket of this.#adapter.nsp.sockets.values()) socket._clearAck(id);
       ack(new Error('operation has timed out'), single ? null : responses);
     }, this.#flags.timeout);
     const checkCompleteness = (): void => {
@@ -214,6 +224,59 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
       expectedServerCount = serverCount;
       checkCompleteness();
     });
+  }
+}
+
+/** What a cluster adapter returns for a socket on another server. */
+interface SocketDetails<SocketData> {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Iterable<Room>;
+  data: SocketData;
+}
+
+function isLocalSocket(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { _deliver?: unknown })._deliver === 'function';
+}
+
+/** A socket of another server, reached through the adapter (socket.io's RemoteSocket). */
+class RemoteSocketProxy<EmitEvents extends EventsMap, SocketData> implements RemoteSocket<EmitEvents, SocketData> {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: SocketData;
+  readonly #adapter: Adapter;
+  readonly #operator: BroadcastOperator<EmitEvents, SocketData>;
+
+  constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
+    this.id = details.id;
+    this.handshake = details.handshake;
+    this.rooms = new Set(details.rooms);
+    this.data = details.data;
+    this.#adapter = adapter;
+    this.#operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), { expectSingleResponse: true });
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.#operator.emit(ev, ...args);
+  }
+
+  /** The ack of the next emit gets `(err, answer)`. */
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
+    return this.#operator.timeout(timeout);
+  }
+
+  join(room: Room | Room[]): Promise<void> | void {
+    return this.#adapter.addSockets({ rooms: new Set([this.id]) }, Array.isArray(room) ? room : [room]);
+  }
+
+  leave(room: Room): Promise<void> | void {
+    return this.#adapter.delSockets({ rooms: new Set([this.id]) }, [room]);
+  }
+
+  disconnect(close = false): this {
+    void this.#adapter.disconnectSockets({ rooms: new Set([this.id]) }, close);
+    return this;
   }
 }
 

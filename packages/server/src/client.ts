@@ -63,6 +63,14 @@ export class Client<
     for (const frame of encoded) this.conn.send(frame, sendOptions);
   }
 
+  /**
+   * @internal socket.io's name for _writeEncoded(), called by adapters built on socket.io-adapter
+   * (their `wsPreEncodedFrame` is not needed: the engine frames the packet itself).
+   */
+  writeToEngine(encoded: EncodedPacket, options: { volatile?: boolean; compress?: boolean } = {}): void {
+    this._writeEncoded(encoded, { volatile: options.volatile === true, compress: options.compress !== false });
+  }
+
   /** @internal */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.#sockets.get(socket.id) !== socket) return;

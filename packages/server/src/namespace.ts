@@ -211,6 +211,15 @@ export class Namespace<
     return this.#ids++;
   }
 
+  /** @internal The same counter under socket.io's name, which socket.io-adapter based adapters bump. */
+  get _ids(): number {
+    return this.#ids;
+  }
+
+  set _ids(value: number) {
+    this.#ids = value;
+  }
+
   /**
    * @internal A CONNECT for this namespace: runs the middleware, then either refuses (CONNECT_ERROR with
    * the error's message and data) or connects and emits `connection`. `onConnect` runs before the event.
@@ -245,8 +254,9 @@ export class Namespace<
 
   /** @internal */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (this.sockets.get(socket.id) !== socket) return;
-    this.sockets.delete(socket.id);
+    if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+    // Also for a socket refused by middleware (never added): as socket.io, an empty child namespace is
+    // then cleaned up too.
     if (this.sockets.size === 0) this.#onEmpty?.();
   }
 

@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { encodeSocketPacket } from '@switchback/protocol';
+import type { SocketPacket } from '@switchback/protocol';
 import { InMemoryAdapter } from './adapter.js';
-import type { AdapterConstructor, Room, SocketId } from './adapter.js';
+import type { AdapterConstructor, EncodedPacket, Room, SocketId } from './adapter.js';
 import type { BroadcastOperator, RemoteSocket } from './broadcast.js';
 import { Client } from './client.js';
 import { EngineServer } from './engine/index.js';
@@ -83,6 +85,8 @@ export class Server<
   _adapterConstructor: AdapterConstructor = InMemoryAdapter;
   /** @internal */
   _connectTimeoutMs = 45_000;
+  /** The packet encoder, under socket.io's name: adapters built on socket.io-adapter encode with it. */
+  readonly encoder: { encode(packet: SocketPacket): EncodedPacket } = { encode: (packet) => encodeSocketPacket(packet) };
 
   readonly #parentNsps = new Map<
     ParentNspNameMatchFn,
@@ -270,6 +274,8 @@ export class Server<
       }),
     );
     this.#engine?.close();
+    // As socket.io, which builds a new engine on every attach: a later listen()/attach() starts afresh.
+    this.#engine = undefined;
     const httpServer = this.httpServer;
     if (httpServer === undefined) {
       fn?.();

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
 import { PacketType } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import type { Adapter, BroadcastFlags, EncodedPacket, Room, SocketId, WriteOptions } from './adapter.js';
 import { BroadcastOperator, RESERVED_EVENTS } from './broadcast.js';
 import type { Client } from './client.js';
 import type { EngineSocket } from './engine/index.js';
+import { buildHandshake } from './handshake.js';
 import type { Namespace } from './namespace.js';
 import type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
 import { StrictEventEmitter } from './typed-events.js';
@@ -177,8 +177,11 @@ export class Socket<
     return this.#adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
-  leave(room: Room): Promise<void> | void {
-    return this.#adapter.del(this.id, room);
+  /** Leaves `room` (or each room of an array); resolves once the adapter is done when it is asynchronous. */
+  leave(room: Room | Room[]): Promise<void> | void {
+    if (!Array.isArray(room)) return this.#adapter.del(this.id, room);
+    const pending = room.map((r) => this.#adapter.del(this.id, r)).filter((r): r is Promise<void> => r instanceof Promise);
+    if (pending.length > 0) return Promise.all(pending).then(() => undefined);
   }
 
   /** Disconnects from this namespace (`server namespace disconnect`); `close` also ends the session. */
@@ -286,6 +289,24 @@ export class Socket<
     this.client._writeEncoded(encoded, options);
   }
 
+  /**
+   * @internal Pending acknowledgements by packet id. Exposed (as socket.io does in practice) for adapters
+   * built on socket.io-adapter, which register broadcast acks here.
+   */
+  get acks(): Map<number, Ack> {
+    return this.#acks;
+  }
+
+  /** @internal For socket.io-adapter based adapters: a broadcast packet is about to be written. */
+  notifyOutgoingListeners(packet: SocketPacket): void {
+    if (Array.isArray(packet.data)) this.#notifyOutgoing(packet.data);
+  }
+
+  /** @internal See AdapterSocket._clearAck. */
+  _clearAck(id: number): void {
+    this.#acks.delete(id);
+  }
+
   /** @internal Reported to `error` listeners, if any (a missing listener must not crash the process). */
   _onerror(err: Error): void {
     if (this.listenerCount('error') > 0) this.emitReserved('error', err);
@@ -384,21 +405,4 @@ export class Socket<
 
 function toWriteOptions(flags: BroadcastFlags): WriteOptions {
   return { volatile: flags.volatile === true, compress: flags.compress !== false };
-}
-
-function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
-  const req = conn.request;
-  const url = req.url ?? '/';
-  const queryIndex = url.indexOf('?');
-  return {
-    headers: req.headers,
-    time: String(new Date()),
-    address: conn.remoteAddress,
-    xdomain: req.headers.origin !== undefined,
-    secure: 'encrypted' in req.socket && req.socket.encrypted === true,
-    issued: Date.now(),
-    url,
-    query: queryIndex === -1 ? {} : parseQuery(url.slice(queryIndex + 1)),
-    auth,
-  };
 }
