@@ -227,4 +227,71 @@ describe('Manager', () => {
     vi.advanceTimersByTime(1000);
     expect(fakes.engines).toHaveLength(2);
   });
+
+  it('a reconnect_attempt listener that disconnects and connects again leaves one connect, no crash', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0, reconnectionDelay: 10 });
+    const socket = manager.socket('/');
+    fakes.last().fail();
+    const attempts: number[] = [];
+    manager.once('reconnect_attempt', () => {
+      socket.disconnect();
+      socket.connect();
+    });
+    manager.on('reconnect_attempt', (n) => attempts.push(n));
+    expect(() => vi.advanceTimersByTime(10)).not.toThrow();
+    // The app's connect() made engine 2; the stale attempt made none.
+    expect(fakes.engines).toHaveLength(2);
+    expect(manager._readyState).toBe('opening');
+    fakes.last().fail();
+    vi.advanceTimersByTime(10);
+    expect(fakes.engines).toHaveLength(3);
+    expect(attempts).toEqual([1, 1]);
+    fakes.last().open();
+    expect(manager._readyState).toBe('open');
+  });
+
+  it('with useNativeTimers, schedules on the timers of import time, not on fake timers installed later', async () => {
+    // beforeEach installed fake timers after this module was imported.
+    const { manager, fakes } = setup({ useNativeTimers: true, randomizationFactor: 0, reconnectionDelay: 20 });
+    expect(fakes.last().opts.clock).toBeTypeOf('object'); // the engine gets the same timers
+    fakes.last().fail();
+    vi.advanceTimersByTime(60_000);
+    expect(fakes.engines).toHaveLength(1);
+    vi.useRealTimers();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(fakes.engines).toHaveLength(2);
+    manager.disconnect();
+  });
+
+  it('without useNativeTimers, follows the timers in force (an app\'s fake clock drives reconnects)', () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0, reconnectionDelay: 20 });
+    expect(fakes.last().opts.clock).toBeUndefined();
+    fakes.last().fail();
+    vi.advanceTimersByTime(19);
+    expect(fakes.engines).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(fakes.engines).toHaveLength(2);
+    manager.disconnect();
+  });
+
+  it('with timeout: 0 always fails with "timeout", even if the engine opens or fails first', () => {
+    const { manager, fakes } = setup({ timeout: 0, reconnection: false });
+    const errors: string[] = [];
+    const opened = vi.fn();
+    manager.on('error', (err) => errors.push(err.message));
+    manager.on('open', opened);
+    fakes.last().open();
+    expect(opened).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(0);
+    expect(errors).toEqual(['timeout']);
+    expect(fakes.last().readyState).toBe('closed');
+
+    const second = setup({ timeout: 0, reconnection: false });
+    const errors2: string[] = [];
+    second.manager.on('error', (err) => errors2.push(err.message));
+    second.fakes.last().fail('websocket error');
+    vi.advanceTimersByTime(0);
+    expect(errors2).toEqual(['timeout']);
+    expect(manager._readyState).toBe('closed');
+  });
 });

@@ -1,7 +1,7 @@
 import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import { InMemoryFallbackMemory, Socket as Engine } from './engine/index.js';
-import type { SocketEvents as EngineEvents, SocketOptions as EngineOptions } from './engine/index.js';
+import type { Clock, SocketEvents as EngineEvents, SocketOptions as EngineOptions } from './engine/index.js';
 import type { EventEmitter } from 'eventemitter3';
 import { Backoff } from './backoff.js';
 import { Socket } from './socket.js';
@@ -30,6 +30,11 @@ export interface ManagerOptions extends EngineOptions {
   timeout: number | false;
   /** Connect on creation. Default true. */
   autoConnect: boolean;
+  /**
+   * Use the timers that existed when this module was imported, not `globalThis.setTimeout` at call
+   * time: fake timers an app installs later (in its tests) then leave the connection alone. Default false.
+   */
+  useNativeTimers: boolean;
   /** Creates the engine connection (tests inject an in-memory one). Default: the Switchback engine. */
   createEngine: (uri: string | undefined, opts: EngineOptions) => Engine;
 }
@@ -58,6 +63,25 @@ const TRANSITIONS: Record<Phase, readonly Phase[]> = {
   reopening: ['open', 'waiting', 'closed'],
   waiting: ['waiting', 'reopening', 'opening', 'closed'],
   open: ['closed'],
+};
+
+type TimerHandle = Parameters<typeof clearTimeout>[0];
+
+// Captured at import, for `useNativeTimers`.
+const nativeSetTimeout = globalThis.setTimeout;
+const nativeClearTimeout = globalThis.clearTimeout;
+const nativeNow = Date.now.bind(Date);
+const nativeClock: Clock = {
+  now: () => nativeNow(),
+  setTimeout: (fn, ms) => nativeSetTimeout(fn, ms),
+  clearTimeout: (handle) => nativeClearTimeout(handle as TimerHandle),
+};
+
+// The timers in force at each call, so fake timers installed after import take effect.
+const globalClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as TimerHandle),
 };
 
 function hasSessionStorage(): boolean {
@@ -100,6 +124,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   #randomizationFactor = 0.5;
   #timeout: number | false = 20000;
   readonly #autoConnect: boolean;
+  /** @internal the timers of this Manager and its Sockets (see `useNativeTimers`). */
+  readonly _clock: Clock;
 
   constructor(opts?: Partial<ManagerOptions>);
   constructor(uri?: string, opts?: Partial<ManagerOptions>);
@@ -110,6 +136,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       uri = undefined;
     }
     this.opts = { ...opts, path: opts?.path || '/socket.io' };
+    this._clock = opts?.useNativeTimers === true ? nativeClock : globalClock;
+    if (opts?.useNativeTimers === true && this.opts.clock === undefined) this.opts.clock = nativeClock;
     // One memory per Manager outside browsers, so its reconnects skip a WebSocket that failed before.
     if (this.opts.fallbackMemory === undefined && !hasSessionStorage()) {
       this.opts.fallbackMemory = new InMemoryFallbackMemory();
@@ -289,20 +317,24 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       // Only the first failure of a connect starts the loop; later ones are handled by the loop itself.
       else if (this.#reconnection && this.#backoff.attempts === 0) this.#scheduleReconnect();
     };
-    this.#sub(engine, 'open', () => {
-      this.#onopen(engine);
-      fn?.();
-    });
-    this.#sub(engine, 'error', onError);
-    // An engine that gives up with only 'close' must not leave us waiting for the connect timeout.
-    this.#sub(engine, 'close', (reason) => onError(new Error(reason)));
+    // `timeout: 0` always times out, as in socket.io-client (whose tests use it as "fail at once"):
+    // whatever the engine does first, only the timer reports, so the outcome does not race the network.
+    if (this.#timeout !== 0) {
+      this.#sub(engine, 'open', () => {
+        this.#onopen(engine);
+        fn?.();
+      });
+      this.#sub(engine, 'error', onError);
+      // An engine that gives up with only 'close' must not leave us waiting for the connect timeout.
+      this.#sub(engine, 'close', (reason) => onError(new Error(reason)));
+    }
     if (this.#timeout !== false) {
-      const timer = setTimeout(() => {
+      const timer = this._clock.setTimeout(() => {
         onError(new Error('timeout'));
         engine.close();
       }, this.#timeout);
       if (this.opts.autoUnref) unref(timer);
-      this.#subs.push(() => clearTimeout(timer));
+      this.#subs.push(() => this._clock.clearTimeout(timer));
     }
   }
 
@@ -361,11 +393,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       return;
     }
     this.#setPhase('waiting');
-    const timer = setTimeout(() => {
+    const timer = this._clock.setTimeout(() => {
       // reconnection(false) or a reconnect_attempt listener may have stopped us.
       if (!this.#stopped) this.emitReserved('reconnect_attempt', this.#backoff.attempts);
+      // A listener that closed and opened again (socket.disconnect().connect()) already started a
+      // connect of its own: this attempt is stale, as socket.io-client's open() ignores it then.
+      if (this.#phase !== 'waiting') return;
       if (this.#stopped) {
-        if (this.#phase === 'waiting') this.#setPhase('closed');
+        this.#setPhase('closed');
         return;
       }
       this.#start('reopening', (err) => {
@@ -380,6 +415,6 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       });
     }, this.#backoff.duration());
     if (this.opts.autoUnref) unref(timer);
-    this.#subs.push(() => clearTimeout(timer));
+    this.#subs.push(() => this._clock.clearTimeout(timer));
   }
 }

@@ -21,7 +21,18 @@ export type DecorateAcknowledgements<E> = {
 type Untyped = Parameters<UntypedListener>[0];
 export type Last<T extends readonly unknown[]> = T extends [...infer _H, infer L] ? L : Untyped;
 export type AllButLast<T extends readonly unknown[]> = T extends [...infer H, infer _L] ? H : unknown[];
-export type FirstArg<T> = T extends (arg: infer P) => unknown ? P : Untyped;
+/**
+ * What `emitWithAck` resolves with: the ack's first argument, or its second when the first is the
+ * timeout error that `timeout()` puts in front (the error rejects the promise instead).
+ */
+export type FirstArg<T> = T extends (...args: infer P) => unknown ? FirstAnswer<P> : Untyped;
+type FirstAnswer<P extends readonly unknown[]> = P extends readonly [infer A, ...infer Rest]
+  ? [A] extends [Error]
+    ? Rest extends readonly [infer B, ...unknown[]]
+      ? B
+      : undefined
+    : A
+  : Untyped;
 
 export interface SocketOptions {
   /** Sent with the CONNECT packet; a function is asked again on every (re)connect. */

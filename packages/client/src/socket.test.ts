@@ -59,6 +59,11 @@ describe('Socket connect', () => {
     expect(socket).toMatchObject({ id: 'sio-42', connected: true, disconnected: false, recovered: false });
   });
 
+  it('exposes its namespace as `nsp`, as socket.io-client', () => {
+    expect(setup().socket.nsp).toBe('/');
+    expect(setup({}, {}, '/admin').socket.nsp).toBe('/admin');
+  });
+
   it('asks an auth function again on every connect', () => {
     let n = 0;
     const ctx = setup({}, { auth: (cb) => cb({ n: ++n }) });
@@ -81,6 +86,17 @@ describe('Socket connect', () => {
     expect(socket.active).toBe(false);
     expect(manager._readyState).toBe('closed'); // the last active socket left, so the connection closed
     vi.advanceTimersByTime(60_000);
+    expect(socket.connected).toBe(false);
+  });
+
+  it('reports a CONNECT without sid (a Socket.IO v2 server) as connect_error, not as connect', () => {
+    const { socket, engine } = setup();
+    const events: string[] = [];
+    socket.on('connect', () => events.push('connect'));
+    socket.on('connect_error', (err) => events.push(`connect_error:${err.message}`));
+    engine().open();
+    engine().receive({ type: PacketType.CONNECT, nsp: '/' });
+    expect(events).toEqual([expect.stringMatching(/^connect_error:.*Socket\.IO version/)]);
     expect(socket.connected).toBe(false);
   });
 

@@ -53,7 +53,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   receiveBuffer: Array<readonly unknown[]> = [];
   /** Packets emitted while disconnected, sent on connect. */
   sendBuffer: OutgoingPacket[] = [];
-  readonly #nsp: string;
+  /** The namespace, e.g. "/" or "/admin". */
+  readonly nsp: string;
   readonly #opts: Partial<SocketOptions>;
   readonly #acks = new Map<number, AckFn>();
   readonly #queue: RetryQueue;
@@ -68,7 +69,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts?: Partial<SocketOptions>) {
     super();
     this.io = io;
-    this.#nsp = nsp;
+    this.nsp = nsp;
     this.auth = opts?.auth;
     this.#opts = { ...opts };
     this.#queue = new RetryQueue(opts?.retries ?? 0, () => this.connected, (args, flags) => {
@@ -138,7 +139,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Disconnects this namespace for good (no reconnect); closes the connection if it was the last one. */
   disconnect(): this {
-    if (this.connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.#nsp });
+    if (this.connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
     this.#destroy();
     if (this.connected) this.#onclose('io client disconnect');
     return this;
@@ -233,7 +234,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.#queue.add(args, flags);
       return;
     }
-    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.#nsp, data: args, options: { compress: flags.compress !== false } };
+    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data: args, options: { compress: flags.compress !== false } };
     const last = args[args.length - 1];
     if (typeof last === 'function') {
       const id = this.#ids++;
@@ -258,7 +259,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.#acks.set(id, ack);
       return;
     }
-    const timer = setTimeout(() => {
+    const clock = this.io._clock;
+    const timer = clock.setTimeout(() => {
       this.#acks.delete(id);
       this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
       ack.call(this, new Error('operation has timed out'));
@@ -266,7 +268,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#acks.set(
       id,
       withError((...args) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         ack.apply(this, args);
       }),
     );
@@ -281,7 +283,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #packet(packet: OutgoingPacket): void {
     const { options, ...wire } = packet;
-    this.io._packet({ ...wire, nsp: this.#nsp }, options?.compress !== false);
+    this.io._packet({ ...wire, nsp: this.nsp }, options?.compress !== false);
   }
 
   #onopen(): void {
@@ -292,7 +294,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #sendConnectPacket(data: object | undefined): void {
     this.#packet({
       type: PacketType.CONNECT,
-      nsp: this.#nsp,
+      nsp: this.nsp,
       data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data,
     });
   }
@@ -310,7 +312,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #onpacket(packet: SocketPacket): void {
-    if (packet.nsp !== this.#nsp) return;
+    if (packet.nsp !== this.nsp) return;
     const data = packet.data;
     switch (packet.type) {
       case PacketType.CONNECT:
@@ -365,7 +367,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return (...args) => {
       if (sent) return;
       sent = true;
-      this.#packet({ type: PacketType.ACK, nsp: this.#nsp, id, data: args });
+      this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
     };
   }
 

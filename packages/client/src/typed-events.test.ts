@@ -38,6 +38,8 @@ describe('typed events', () => {
         expectTypeOf(total).toEqualTypeOf<number>();
       });
       expectTypeOf(socket.emitWithAck('sum', 1, 2)).toEqualTypeOf<Promise<number>>();
+      // After timeout() the ack's leading Error rejects the promise; the answer is what resolves.
+      expectTypeOf(socket.timeout(100).emitWithAck('sum', 1, 2)).toEqualTypeOf<Promise<number>>();
       expectTypeOf(socket.io).toEqualTypeOf<Manager<ServerToClient, ClientToServer>>();
       expectTypeOf(socket.io.engine.transport.name).toEqualTypeOf<'websocket' | 'polling'>();
       socket.io.on('reconnect_attempt', (attempt) => expectTypeOf(attempt).toEqualTypeOf<number>());
@@ -58,6 +60,10 @@ describe('typed events', () => {
     const check = (socket: Socket): void => {
       socket.on('anything', (msg) => msg.text.toUpperCase());
       socket.emit('whatever', 1, { a: 2 }, () => undefined);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      expectTypeOf(socket.timeout(100).emitWithAck('whatever', 1)).toEqualTypeOf<Promise<any>>();
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      expectTypeOf(socket.emitWithAck('whatever', 1)).toEqualTypeOf<Promise<any>>();
       socket.onAny((event, ...args) => [event, args]);
       // @ts-expect-error reserved names stay typed
       socket.on('connect', (x: number) => x);

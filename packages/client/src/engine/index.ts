@@ -12,8 +12,9 @@
  * ```
  */
 export { Socket, protocol } from './socket.js';
-export type { SocketEvents, SocketState, HandshakeData } from './socket.js';
+export type { CreatedPacket, SocketEvents, SocketState, HandshakeData } from './socket.js';
 export { EngineError, isEngineError } from './errors.js';
+export type { BinaryType } from './binary-type.js';
 export type { EngineErrorCode } from './errors.js';
 export {
   InMemoryFallbackMemory,

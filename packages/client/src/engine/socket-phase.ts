@@ -1,13 +1,17 @@
 import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
 import type { Transport, TransportName } from './types.js';
 
+/** A packet as queued for sending, with its send options as engine.io-client reports them. */
+export type CreatedPacket = EnginePacket & { readonly options: { readonly compress: boolean } };
+
 export interface SocketEvents {
   open: [];
   handshake: [data: OpenPacketData];
   packet: [packet: EnginePacket];
-  packetCreate: [packet: EnginePacket];
-  message: [data: string | ArrayBuffer];
-  data: [data: string | ArrayBuffer];
+  packetCreate: [packet: CreatedPacket];
+  /** Binary as the Socket's `binaryType` says: a Buffer in Node by default, else an ArrayBuffer. */
+  message: [data: string | ArrayBuffer | Uint8Array];
+  data: [data: string | ArrayBuffer | Uint8Array];
   close: [reason: string, description?: unknown];
   error: [err: Error];
   upgrade: [transport: Transport];

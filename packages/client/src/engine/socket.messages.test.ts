@@ -58,7 +58,7 @@ describe.each<[string, TransportName[]]>([
     expect(bytes(serverGot[3])).toEqual([10, 11]);
     expect(callbacks).toEqual([1, 2, 3, 4]);
     expect(received[0]).toBe('from server');
-    expect(received[1]).toBeInstanceOf(ArrayBuffer);
+    expect(Buffer.isBuffer(received[1])).toBe(true); // Node default binaryType, as engine.io-client
     expect(bytes(received[1])).toEqual([9, 8, 7]);
   });
 });
@@ -156,4 +156,46 @@ describe('upgrade', () => {
     expect(second.transport.name).toBe('polling');
     expect(constructed).toBe(0);
   });
+
+  it("reports each created packet with its compress option on 'packetCreate', as engine.io-client", async () => {
+    const s = await startEngineServer();
+    cleanups.push(() => s.close());
+    const socket = new Socket(s.url, { WebSocket: WS, transports: ['websocket'], fallbackMemory: false });
+    cleanups.push(() => void socket.close());
+    await waitFor(socket, 'open');
+    const created: unknown[] = [];
+    socket.on('packetCreate', (packet) => created.push(packet));
+    socket.send('plain');
+    socket.send('raw', { compress: false });
+    socket.send('explicit', { compress: true }, () => undefined);
+    expect(created).toEqual([
+      { type: 'message', data: 'plain', options: { compress: true } },
+      { type: 'message', data: 'raw', options: { compress: false } },
+      { type: 'message', data: 'explicit', options: { compress: true } },
+    ]);
+  });
+
+  it.each(['websocket', 'polling'] as const)(
+    'hands binary to the app as a Buffer in Node, or as an ArrayBuffer with binaryType "arraybuffer" (%s)',
+    async (transport) => {
+      const s = await startEngineServer();
+      cleanups.push(() => s.close());
+      s.engine.on('connection', (ss) => {
+        ss.on('message', () => ss.send(Buffer.from([1, 2, 3])));
+      });
+      const socket = new Socket(s.url, { WebSocket: WS, transports: [transport], fallbackMemory: false });
+      cleanups.push(() => void socket.close());
+      await waitFor(socket, 'open');
+      expect(socket.binaryType).toBe('nodebuffer');
+      socket.send('go');
+      const first = await waitFor(socket, 'message');
+      expect(Buffer.isBuffer(first)).toBe(true);
+      expect(bytes(first)).toEqual([1, 2, 3]);
+      socket.binaryType = 'arraybuffer';
+      socket.send('again');
+      const second = await waitFor(socket, 'message');
+      expect(second).toBeInstanceOf(ArrayBuffer);
+      expect(bytes(second)).toEqual([1, 2, 3]);
+    },
+  );
 });

@@ -112,6 +112,19 @@ describe('liveness (fake timers)', () => {
     expect(closed).toHaveBeenCalledWith('ping timeout', undefined);
   });
 
+  it("reports a dropped WebSocket as 'transport close' with engine.io-client's { description, context }", async () => {
+    const { socket, ws } = await openOverWs();
+    const closed = vi.fn();
+    socket.on('close', closed);
+    ws.drop(1006);
+    expect(closed).toHaveBeenCalledWith('transport close', {
+      description: 'websocket connection closed',
+      context: { code: 1006, reason: '' },
+      code: 1006,
+      reason: '',
+    });
+  });
+
   it('answers pings with pongs and stays open while pings keep coming', async () => {
     const { socket, ws } = await openOverWs();
     const pings = vi.fn();
@@ -164,5 +177,19 @@ describe('liveness (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(150);
     expect(third.socket.readyState).toBe('closed');
     expect(memory.get(KEY)).toBeUndefined();
+  });
+});
+
+describe('autoUnref (Node)', () => {
+  it.each([true, false])('unrefs the WebSocket\'s own net socket once it opens: autoUnref %s', async (autoUnref) => {
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fallbackMemory: false, autoUnref });
+    await vi.advanceTimersByTimeAsync(0);
+    const ws = lastWs();
+    const unref = vi.fn();
+    // What the `ws` package keeps as its TCP socket.
+    Reflect.set(ws, '_socket', { unref });
+    ws.accept();
+    expect(unref).toHaveBeenCalledTimes(autoUnref ? 1 : 0);
+    socket.close();
   });
 });

@@ -2,6 +2,8 @@ import { EventEmitter } from 'eventemitter3';
 import { isProtocolError, parseOpenPacketData } from '@switchback/protocol';
 import type { BinaryLike, EnginePacket, EnginePacketType, OpenPacketData } from '@switchback/protocol';
 import { defaultWebSocket } from '#websocket-constructor';
+import { defaultBinaryType, toBinaryType } from './binary-type.js';
+import type { BinaryType } from './binary-type.js';
 import { defaultClock, Timer, unrefClock } from './clock.js';
 import { planConnection } from './connection-plan.js';
 import type { ConnectionPlan } from './connection-plan.js';
@@ -18,11 +20,11 @@ import { resolveEndpoint } from './uri.js';
 import { clearStrikes, takeUpgradeAttempt } from './websocket-strikes.js';
 import { WriteBuffer } from './write-buffer.js';
 import { TRANSITIONS } from './socket-phase.js';
-import type { Phase, SocketEvents } from './socket-phase.js';
+import type { CreatedPacket, Phase, SocketEvents } from './socket-phase.js';
 import { onBeforeUnload } from './unload.js';
 import { noteWebSocketEnd } from './websocket-strikes.js';
 
-export type { SocketEvents } from './socket-phase.js';
+export type { CreatedPacket, SocketEvents } from './socket-phase.js';
 
 export const protocol = 4;
 export type HandshakeData = OpenPacketData;
@@ -49,6 +51,8 @@ function isBlob(value: unknown): value is Blob {
 export class Socket extends EventEmitter<SocketEvents> {
   id: string | null = null;
   upgrading = false;
+  /** How received binary messages are delivered (engine.io-client's option, settable at any time). */
+  binaryType: BinaryType = defaultBinaryType();
   readonly opts: Readonly<SocketOptions>;
   readonly #clock: Clock;
   readonly #ctx: TransportContext & { WebSocket: WebSocketConstructorLike | null | undefined };
@@ -118,6 +122,7 @@ export class Socket extends EventEmitter<SocketEvents> {
   /** Sends a message; `fn` runs once the packet has been written to the network. */
   send(data: string | BinaryLike | Blob, options?: { compress?: boolean } | (() => void), fn?: () => void): this {
     const callback = typeof options === 'function' ? options : fn;
+    const compress = typeof options === 'object' ? options.compress !== false : true;
     const phase = this.#phase.name;
     if (phase === 'closing' || phase === 'closed') return this;
     // Woken from a throttled background tab: the heartbeat may be long dead (socket.io#3259).
@@ -129,8 +134,9 @@ export class Socket extends EventEmitter<SocketEvents> {
       const entry = this.#writes.pushPending(callback);
       data.arrayBuffer().then(
         (buffer) => {
-          entry.packet = { type: 'message', data: buffer };
-          this.emit('packetCreate', entry.packet);
+          const packet: CreatedPacket = { type: 'message', data: buffer, options: { compress } };
+          entry.packet = packet;
+          this.emit('packetCreate', packet);
           this.#scheduleFlush();
         },
         () => {
@@ -140,7 +146,7 @@ export class Socket extends EventEmitter<SocketEvents> {
       );
       return this;
     }
-    this.#sendPacket('message', data, callback);
+    this.#sendPacket('message', data, callback, compress);
     return this;
   }
 
@@ -259,7 +265,8 @@ export class Socket extends EventEmitter<SocketEvents> {
       case 'message': {
         // A bare `4` is an empty text message, not nothing.
         const raw = packet.data ?? '';
-        const data = typeof raw === 'string' || raw instanceof ArrayBuffer ? raw : copyToArrayBuffer(raw);
+        const bytes = typeof raw === 'string' || raw instanceof ArrayBuffer ? raw : copyToArrayBuffer(raw);
+        const data = typeof bytes === 'string' ? bytes : toBinaryType(bytes, this.binaryType);
         this.emit('data', data);
         this.emit('message', data);
         break;
@@ -312,8 +319,9 @@ export class Socket extends EventEmitter<SocketEvents> {
     return this.#session === undefined ? Infinity : this.#session.pingInterval + this.#session.pingTimeout;
   }
 
-  #sendPacket(type: EnginePacketType, data?: string | BinaryLike, callback?: () => void): void {
-    const packet: EnginePacket = data === undefined ? { type } : { type, data };
+  #sendPacket(type: EnginePacketType, data?: string | BinaryLike, callback?: () => void, compress = true): void {
+    const options = { compress };
+    const packet: CreatedPacket = data === undefined ? { type, options } : { type, data, options };
     this.#writes.push(packet, callback);
     this.emit('packetCreate', packet);
     this.#scheduleFlush();

@@ -20,6 +20,8 @@ export interface TransportContext {
   readonly requestTimeout: number | undefined;
   readonly fetch: typeof fetch | undefined;
   readonly WebSocket: WebSocketConstructorLike | null | undefined;
+  /** Node: the connection's own socket must not keep the process alive (engine.io-client's `autoUnref`). */
+  readonly autoUnref: boolean;
   /** The engine Socket's heartbeat window is over (the connection is dead, whatever a transport sees). */
   readonly heartbeatExpired: () => boolean;
 }
@@ -43,6 +45,7 @@ export function createTransportContext(
     requestTimeout: opts.requestTimeout,
     fetch: opts.fetch,
     WebSocket: opts.WebSocket,
+    autoUnref: opts.autoUnref === true,
     heartbeatExpired,
   };
 }

@@ -15,9 +15,22 @@ function eventData(ev: unknown): unknown {
   return typeof ev === 'object' && ev !== null ? Reflect.get(ev, 'data') : undefined;
 }
 
-function closeDetails(ev: unknown): { code: unknown; reason: unknown } {
-  if (typeof ev !== 'object' || ev === null) return { code: undefined, reason: undefined };
-  return { code: Reflect.get(ev, 'code'), reason: Reflect.get(ev, 'reason') };
+/**
+ * engine.io-client's close details (`{ description, context }`, the documented shape apps read in
+ * 'disconnect'), plus the close code and reason at hand.
+ */
+function closeDetails(ev: unknown): { description: string; context: unknown; code: unknown; reason: unknown } {
+  const description = 'websocket connection closed';
+  if (typeof ev !== 'object' || ev === null) return { description, context: ev, code: undefined, reason: undefined };
+  return { description, context: ev, code: Reflect.get(ev, 'code'), reason: Reflect.get(ev, 'reason') };
+}
+
+/** The `ws` package keeps its net.Socket as `_socket`; browsers have none and need none. */
+function unrefSocket(ws: WebSocketLike): void {
+  const socket: unknown = Reflect.get(ws, '_socket');
+  if (typeof socket !== 'object' || socket === null) return;
+  const unref: unknown = Reflect.get(socket, 'unref');
+  if (typeof unref === 'function') Reflect.apply(unref, socket, []);
 }
 
 function isFrameData(value: unknown): value is string | ArrayBuffer | ArrayBufferView {
@@ -53,7 +66,10 @@ export class WebSocketTransport extends BaseTransport {
       return;
     }
     ws.binaryType = 'arraybuffer';
-    ws.onopen = () => this.onOpen();
+    ws.onopen = () => {
+      if (this.ctx.autoUnref) unrefSocket(ws);
+      this.onOpen();
+    };
     ws.onmessage = (ev: unknown) => this.#onFrame(eventData(ev));
     ws.onclose = (ev: unknown) => this.onClose('transport close', closeDetails(ev));
     ws.onerror = (ev: unknown) => {

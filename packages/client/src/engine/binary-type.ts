@@ -1,0 +1,31 @@
+/**
+ * engine.io-client's `binaryType`: how a received binary message is handed to the app. Node defaults
+ * to 'nodebuffer' (a Buffer, as socket.io-client gives Node apps), everywhere else to 'arraybuffer'.
+ * engine.io-client's 'blob' is not offered: the socket layer decodes attachments synchronously.
+ */
+export type BinaryType = 'nodebuffer' | 'arraybuffer';
+
+interface BufferConstructorLike {
+  from(buffer: ArrayBuffer): Uint8Array;
+}
+
+/** Node's Buffer, looked up at run time so browser bundles neither need nor polyfill it. */
+function nodeBuffer(): BufferConstructorLike | undefined {
+  const versions: unknown = Reflect.get(Reflect.get(globalThis, 'process') ?? {}, 'versions');
+  if (typeof versions !== 'object' || versions === null || typeof Reflect.get(versions, 'node') !== 'string') return undefined;
+  const ctor: unknown = Reflect.get(globalThis, 'Buffer');
+  return typeof ctor === 'function' && typeof Reflect.get(ctor, 'from') === 'function' ? (ctor as unknown as BufferConstructorLike) : undefined;
+}
+
+export function defaultBinaryType(): BinaryType {
+  return nodeBuffer() === undefined ? 'arraybuffer' : 'nodebuffer';
+}
+
+/** The bytes as `binaryType` asks (Buffer shares the ArrayBuffer's memory: no copy). */
+export function toBinaryType(data: ArrayBuffer, binaryType: BinaryType): ArrayBuffer | Uint8Array {
+  if (binaryType === 'nodebuffer') {
+    const buffer = nodeBuffer();
+    return buffer === undefined ? data : buffer.from(data);
+  }
+  return data;
+}
