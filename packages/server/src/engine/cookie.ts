@@ -3,6 +3,7 @@ export interface CookieOptions {
   name?: string;
   path?: string | false;
   domain?: string;
+  /** Defaults to true unless `path` is false (engine.io's rule); any truthy value means true. */
   httpOnly?: boolean;
   secure?: boolean;
   sameSite?: 'lax' | 'strict' | 'none' | boolean;
@@ -12,11 +13,11 @@ export interface CookieOptions {
 
 export type ResolvedCookieOptions = CookieOptions & { name: string };
 
-/** engine.io's defaults: `io`, path `/`, HttpOnly, SameSite=Lax. */
+/** engine.io's defaults: `io`, path `/`, HttpOnly (unless `path: false`), SameSite=Lax. */
 export function resolveCookieOptions(option: boolean | CookieOptions | undefined): ResolvedCookieOptions | false {
   if (option === undefined || option === false) return false;
   const given = option === true ? {} : option;
-  return { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...given };
+  return { name: 'io', path: '/', httpOnly: given.path !== false, sameSite: 'lax', ...given };
 }
 
 const TOKEN = /^[\u0021\u0023-\u002B\u002D-\u003A\u003C-\u005B\u005D-\u007E]+$/;
@@ -29,7 +30,8 @@ export function serializeCookie(value: string, options: ResolvedCookieOptions): 
   if (options.domain !== undefined) parts.push(`Domain=${options.domain}`);
   if (typeof options.path === 'string') parts.push(`Path=${options.path}`);
   if (options.expires !== undefined) parts.push(`Expires=${options.expires.toUTCString()}`);
-  if (options.httpOnly === true) parts.push('HttpOnly');
+  // Plain JS callers pass non-booleans; engine.io (via the `cookie` package) treats them as truthy.
+  if (Boolean(options.httpOnly)) parts.push('HttpOnly');
   if (options.secure === true) parts.push('Secure');
   const sameSite = options.sameSite === true ? 'strict' : options.sameSite;
   if (typeof sameSite === 'string') parts.push(`SameSite=${sameSite[0]?.toUpperCase()}${sameSite.slice(1)}`);

@@ -11,6 +11,8 @@ export interface CorsOptions {
   methods?: string | readonly string[];
   /** Defaults to reflecting Access-Control-Request-Headers. */
   allowedHeaders?: string | readonly string[];
+  /** Alias of `allowedHeaders` (the `cors` package accepts both). */
+  headers?: string | readonly string[];
   exposedHeaders?: string | readonly string[];
   credentials?: boolean;
   maxAge?: number;
@@ -35,15 +37,22 @@ export async function applyCors(options: CorsOptions, req: IncomingMessage, res:
   if (options.credentials === true) res.setHeader('Access-Control-Allow-Credentials', 'true');
   if (req.method === 'OPTIONS') {
     res.setHeader('Access-Control-Allow-Methods', join(options.methods) ?? DEFAULT_METHODS);
-    const headers = join(options.allowedHeaders) ?? req.headers['access-control-request-headers'];
-    if (options.allowedHeaders === undefined) appendVary(res, 'Access-Control-Request-Headers');
+    const configured = options.allowedHeaders ?? options.headers;
+    const headers = join(configured) ?? req.headers['access-control-request-headers'];
+    if (configured === undefined) appendVary(res, 'Access-Control-Request-Headers');
     if (headers !== undefined && headers !== '') res.setHeader('Access-Control-Allow-Headers', headers);
     if (options.maxAge !== undefined) res.setHeader('Access-Control-Max-Age', String(options.maxAge));
+    setExposedHeaders(options, res);
     return answerPreflight(options, res);
   }
+  setExposedHeaders(options, res);
+  return 'continue';
+}
+
+/** Sent on preflights and actual requests alike, as the `cors` package does. */
+function setExposedHeaders(options: CorsOptions, res: ServerResponse): void {
   const exposed = join(options.exposedHeaders);
   if (exposed !== undefined && exposed !== '') res.setHeader('Access-Control-Expose-Headers', exposed);
-  return 'continue';
 }
 
 function answerPreflight(options: CorsOptions, res: ServerResponse): CorsOutcome {

@@ -1,6 +1,8 @@
 // Public entry of @switchback/server/engine: engine.io's shape (see ARCHITECTURE.md).
 export { EngineServer, attach } from './server.js';
+export { listen } from './listen.js';
 export type {
+  AttachOptions,
   ConnectMiddleware,
   ConnectionError,
   EngineMiddleware,

@@ -4,71 +4,23 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import type { BinaryLike } from '@switchback/protocol';
+import type { EnginePacket } from '@switchback/protocol';
 import { applyCors } from './cors.js';
-import type { CorsOptions } from './cors.js';
-import { resolveCookieOptions, serializeCookie } from './cookie.js';
-import type { CookieOptions, ResolvedCookieOptions } from './cookie.js';
-import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade } from './errors.js';
+import { serializeCookie } from './cookie.js';
+import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade, engineErrorMessages } from './errors.js';
+import { ClientRegistry } from './client-registry.js';
 import { InFlight, refuseClosed } from './in-flight.js';
+import { normalizePath, resolveOptions } from './options.js';
+import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
 import { PollCrowding } from './poll-crowding.js';
 import { EngineSocket, sessionInternals } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { UpgradeResponse, queryOf, runMiddlewares, verifyRequest } from './verify.js';
-import type { AllowRequest, EngineMiddleware, VerifyContext } from './verify.js';
+import type { EngineMiddleware, VerifyContext } from './verify.js';
 
-export interface EngineServerOptions {
-  /** Requests whose path is this (with or without the trailing slash) or below it are handled. */
-  path?: string;
-  pingInterval?: number;
-  pingTimeout?: number;
-  upgradeTimeout?: number;
-  maxHttpBufferSize?: number;
-  transports?: TransportName[];
-  allowUpgrades?: boolean;
-  allowRequest?: AllowRequest;
-  cookie?: boolean | CookieOptions;
-  cors?: CorsOptions;
-  /**
-   * Longest a polling GET is held before it is answered with a noop. 20 s stays below the read
-   * timeouts of common intermediaries (Heroku router 30 s, squid/nginx/ALB 60 s), so an idle poll is
-   * never cut by a proxy and misread as a network error. The ping (every pingInterval) also releases it.
-   */
-  pollHoldTimeout?: number;
-  /**
-   * Browsers open at most 6 HTTP/1.1 connections per host, shared by every tab of a profile. With one
-   * GET held per polling tab, the POSTs (messages, and pongs that must beat pingTimeout) wait until a
-   * hold ends. So once this many GETs of one client (remote address, X-Forwarded-For, user agent and
-   * cookies but the session cookie) are held, a new GET is held `crowdedPollHold` at most, and the
-   * ones already held are answered within `crowdedPollHold` too, to free a connection. Behind a proxy
-   * that forwards no address, clients with equal user agent and cookies count as one. `Infinity`
-   * turns this off. Default 4.
-   */
-  crowdedPollThreshold?: number;
-  /** Longest hold of a GET while its client is crowded (see `crowdedPollThreshold`). Default 1000 ms. */
-  crowdedPollHold?: number;
-  /** A message sent right after the open packet (engine.io's option). */
-  initialPacket?: unknown;
-}
-
-export interface ResolvedEngineServerOptions {
-  readonly path: string;
-  readonly pingInterval: number;
-  readonly pingTimeout: number;
-  readonly upgradeTimeout: number;
-  readonly maxHttpBufferSize: number;
-  readonly transports: readonly TransportName[];
-  readonly allowUpgrades: boolean;
-  readonly allowRequest: EngineServerOptions['allowRequest'];
-  readonly cookie: ResolvedCookieOptions | false;
-  readonly cors: CorsOptions | undefined;
-  readonly pollHoldTimeout: number;
-  readonly crowdedPollThreshold: number;
-  readonly crowdedPollHold: number;
-  readonly initialPacket: string | BinaryLike | undefined;
-}
+export type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
 
 export interface ConnectionError {
   req: IncomingMessage;
@@ -82,6 +34,10 @@ export interface EngineServerEvents {
   connection_error: [err: ConnectionError];
   initial_headers: [headers: Record<string, string>, req: IncomingMessage];
   headers: [headers: Record<string, string>, req: IncomingMessage];
+  /** A session's write buffer is about to be handed to its transport. */
+  flush: [socket: EngineSocket, buffer: EnginePacket[]];
+  /** A session's write buffer was handed to its transport. */
+  drain: [socket: EngineSocket];
 }
 
 export type { EngineMiddleware } from './verify.js';
@@ -98,10 +54,14 @@ export type ConnectMiddleware = (req: IncomingMessage, res: ServerResponse, next
 export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** engine.io's `Server.errors`. */
   static readonly errors = EngineErrorCode;
+  /** engine.io's `Server.errorMessages`. */
+  static readonly errorMessages = engineErrorMessages;
   readonly opts: ResolvedEngineServerOptions;
-  readonly #clients = new Map<string, EngineSocket>();
+  /** The http.Server created by listen() (engine.io's field); undefined for attach(). */
+  httpServer: HttpServer | undefined;
+  readonly #clients = new ClientRegistry<EngineSocket>();
   readonly #middlewares: EngineMiddleware[] = [];
-  readonly #wss: WebSocketServer;
+  #wss: WebSocketServer;
   readonly #detach: Array<() => void> = [];
   /** Headers set by middlewares on an upgrade, merged into the 101 answer by the ws 'headers' hook. */
   readonly #upgradeResponses = new WeakMap<IncomingMessage, ServerResponse>();
@@ -112,36 +72,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   constructor(options: EngineServerOptions = {}) {
     super();
-    const initial = options.initialPacket;
-    this.opts = {
-      path: `${(options.path ?? '/engine.io').replace(/\/$/, '')}/`,
-      pingInterval: options.pingInterval ?? 25_000,
-      pingTimeout: options.pingTimeout ?? 20_000,
-      upgradeTimeout: options.upgradeTimeout ?? 10_000,
-      maxHttpBufferSize: options.maxHttpBufferSize ?? 1e6,
-      transports: options.transports ?? ['polling', 'websocket'],
-      allowUpgrades: options.allowUpgrades ?? true,
-      allowRequest: options.allowRequest,
-      cookie: resolveCookieOptions(options.cookie),
-      cors: options.cors,
-      pollHoldTimeout: options.pollHoldTimeout ?? 20_000,
-      crowdedPollThreshold: options.crowdedPollThreshold ?? 4,
-      crowdedPollHold: options.crowdedPollHold ?? 1000,
-      initialPacket: typeof initial === 'string' || isBinaryLike(initial) ? initial : undefined,
-    };
+    this.opts = resolveOptions(options);
     this.#pollCrowding = new PollCrowding({
       threshold: this.opts.crowdedPollThreshold,
       crowdedHold: this.opts.crowdedPollHold,
       sessionCookie: this.opts.cookie === false ? undefined : this.opts.cookie.name,
     });
-    this.#wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: this.opts.maxHttpBufferSize,
-      // permessage-deflate costs ~300 KB per socket (socket.io#3477); engine.io also disables it.
-      perMessageDeflate: false,
-    });
-    this.#wss.on('headers', (lines, req) => this.#onWebSocketHeaders(lines, req));
+    this.#wss = this.#createWebSocketServer();
     this.#verifyContext = {
       transports: this.opts.transports,
       allowRequest: this.opts.allowRequest,
@@ -162,8 +99,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.#middlewares.push(middleware);
   }
 
+  /**
+   * The id of a new session (engine.io's overridable hook): assign your own to `engine.generateId`;
+   * it may return a Promise. A rejection refuses the handshake (400, `ID_GENERATION_ERROR`).
+   */
+  generateId(_req: IncomingMessage): string | PromiseLike<string> {
+    // 16 random bytes: 128 bits, unguessable session ids (22 base64url characters).
+    return randomBytes(16).toString('base64url');
+  }
+
   /** Handles one HTTP request under `path` (polling GET/POST, CORS preflight, handshake). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    exposeQuery(req);
     if (this.#closed) {
       refuseClosed(res);
       return;
@@ -174,6 +121,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   /** Handles one upgrade under `path`: a WebSocket handshake or the upgrade of a polling session. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    exposeQuery(req);
     if (this.#closed) {
       socket.destroy();
       return;
@@ -186,25 +134,41 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * Takes over 'request' and 'upgrade' of an http.Server for `path`. Request listeners registered
    * before are called for other paths (engine.io's approach); register yours first, or use middleware().
    * The request listener stays after close(): requests under path are then refused, never left unanswered.
+   * `options.path` (engine.io's attach option) overrides the constructor's path for this server.
    */
-  attach(server: HttpServer): void {
+  attach(server: HttpServer, options?: AttachOptions): void {
+    const path = options?.path === undefined ? this.opts.path : normalizePath(options.path);
     const previous = server.listeners('request').slice();
     server.removeAllListeners('request');
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-      if (this.#matches(req.url)) {
+      if (this.#matches(req.url, path)) {
         this.handleRequest(req, res);
         return;
       }
       for (const listener of previous) Reflect.apply(listener, server, [req, res]);
     };
     server.on('request', onRequest);
-    this.attachUpgrade(server);
+    this.attachUpgrade(server, { path });
   }
 
-  /** Only the 'upgrade' listener (for Express apps that route requests through middleware()). */
-  attachUpgrade(server: HttpServer): void {
+  /**
+   * Only the 'upgrade' listener (for Express apps that route requests through middleware()).
+   * As engine.io, the server closes with the http.Server and opens again when it listens again.
+   */
+  attachUpgrade(server: HttpServer, options?: AttachOptions): void {
+    const path = options?.path === undefined ? this.opts.path : normalizePath(options.path);
+    this.#listenTo(server, path);
+    server.on('listening', () => {
+      if (!this.#closed) return;
+      this.#closed = false;
+      this.#wss = this.#createWebSocketServer();
+      this.#listenTo(server, path);
+    });
+  }
+
+  #listenTo(server: HttpServer, path: string): void {
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (this.#matches(req.url)) {
+      if (this.#matches(req.url, path)) {
         this.handleUpgrade(req, socket, head);
       } else if (server.listenerCount('upgrade') === 1) {
         // Ours is the only listener: do what Node does without one instead of leaving the socket open.
@@ -230,7 +194,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   middleware(): ConnectMiddleware {
     return (req, res, next) => {
       const original = 'originalUrl' in req && typeof req.originalUrl === 'string' ? req.originalUrl : req.url;
-      if (this.#matches(original)) this.handleRequest(req, res);
+      if (this.#matches(original, this.opts.path)) this.handleRequest(req, res);
       else next();
     };
   }
@@ -249,10 +213,21 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.#wss.close();
   }
 
-  #matches(url: string | undefined): boolean {
+  #createWebSocketServer(): WebSocketServer {
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: this.opts.maxHttpBufferSize,
+      // permessage-deflate costs ~300 KB per socket (socket.io#3477); engine.io also disables it.
+      perMessageDeflate: false,
+    });
+    wss.on('headers', (lines, req) => this.#onWebSocketHeaders(lines, req));
+    return wss;
+  }
+
+  #matches(url: string | undefined, path: string): boolean {
     const pathname = (url ?? '').split('?', 1)[0] ?? '';
-    const base = this.opts.path.slice(0, -1);
-    return pathname === base || pathname.startsWith(this.opts.path);
+    return pathname === path.slice(0, -1) || pathname.startsWith(path);
   }
 
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -277,12 +252,22 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       else abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid }));
       return;
     }
+    const id = await this.#newId(req);
+    if (this.#closed) {
+      refuseClosed(res);
+      return;
+    }
+    if (id instanceof EngineRequestError) {
+      this.#refused(req, id);
+      abortRequest(res, id);
+      return;
+    }
     const transport = new PollingTransport({
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       pollHoldTimeout: this.opts.pollHoldTimeout,
       holdPolicy: this.#pollCrowding,
     });
-    const socket = this.#register(req, transport, this.#upgradesFor('polling'));
+    const socket = this.#register(id, req, transport, this.#upgradesFor('polling'));
     transport.handleRequest(req, res);
     this.emit('connection', socket);
   }
@@ -290,21 +275,35 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const res = new UpgradeResponse(req, socket);
     const failure = (await runMiddlewares(this.#middlewares, req, res)) ?? (await verifyRequest(this.#verifyContext, req, true));
+    // A WebSocket handshake (no sid) needs its session id before the 101 answer.
+    const id = failure === undefined && !queryOf(req).has('sid') ? await this.#newId(req) : undefined;
     if (this.#closed) {
       socket.destroy();
       return;
     }
-    if (failure !== undefined) {
-      this.#refused(req, failure);
-      abortUpgrade(socket, failure);
+    const refusal = failure ?? (id instanceof EngineRequestError ? id : undefined);
+    if (refusal !== undefined) {
+      this.#refused(req, refusal);
+      abortUpgrade(socket, refusal);
       return;
     }
     if (res.writableEnded) return;
     this.#upgradeResponses.set(req, res);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(req, socket, ws));
+    const sessionId = typeof id === 'string' ? id : undefined;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(req, socket, ws, sessionId));
   }
 
-  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket): void {
+  async #newId(req: IncomingMessage): Promise<string | EngineRequestError> {
+    try {
+      const id: unknown = await this.generateId(req);
+      if (typeof id === 'string' && id !== '') return id;
+      throw new TypeError('generateId() must return a non-empty string');
+    } catch (error) {
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'ID_GENERATION_ERROR', error });
+    }
+  }
+
+  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined): void {
     // Until a transport owns it, an error (reset, bad frame) must not be unhandled.
     ws.on('error', wsOnIgnoredError);
     this.#inFlight.adoptWebSocket(raw, ws);
@@ -314,7 +313,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const sid = queryOf(req).get('sid');
     if (sid === null) {
-      const socket = this.#register(req, new WebSocketTransport(ws), []);
+      if (id === undefined) {
+        ws.terminate();
+        return;
+      }
+      const socket = this.#register(id, req, new WebSocketTransport(ws), []);
       this.emit('connection', socket);
       return;
     }
@@ -332,9 +335,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     sessionInternals.upgrade(client, new WebSocketTransport(ws));
   }
 
-  #register(req: IncomingMessage, transport: TransportBase, upgrades: string[]): EngineSocket {
-    // 16 random bytes: 128 bits, unguessable session ids (22 base64url characters).
-    const id = randomBytes(16).toString('base64url');
+  #register(id: string, req: IncomingMessage, transport: TransportBase, upgrades: string[]): EngineSocket {
     transport.on('headers', (headers, request) => this.#decorateHeaders(headers, request, id));
     const socket = new EngineSocket(id, req, transport, {
       pingInterval: this.opts.pingInterval,
@@ -345,7 +346,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       initialPacket: this.opts.initialPacket,
     });
     this.#clients.set(id, socket);
-    socket.once('close', () => this.#clients.delete(id));
+    socket.on('flush', (buffer) => this.emit('flush', socket, buffer));
+    socket.on('drain', () => this.emit('drain', socket));
+    socket.once('close', () => {
+      // A custom generateId may reuse an id: only forget the entry if it is still this session.
+      if (this.#clients.get(id) === socket) this.#clients.delete(id);
+    });
     return socket;
   }
 
@@ -379,7 +385,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #refused(req: IncomingMessage, error: EngineRequestError): void {
-    this.emit('connection_error', { req, code: error.code, message: error.message, context: error.context });
+    // The standard wording (engine.io's); a custom allowRequest message is in context.message and the body.
+    this.emit('connection_error', { req, code: error.code, message: engineErrorMessages[error.code], context: error.context });
   }
 }
 
@@ -390,8 +397,10 @@ export function attach(server: HttpServer, options?: EngineServerOptions): Engin
   return engine;
 }
 
-function isBinaryLike(value: unknown): value is BinaryLike {
-  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+/** engine.io's `req._query` (the parsed query string), which apps and middlewares read. */
+function exposeQuery(req: IncomingMessage): void {
+  if (Reflect.has(req, '_query')) return;
+  Reflect.set(req, '_query', Object.fromEntries(queryOf(req)));
 }
 
 function wsOnIgnoredError(): void {

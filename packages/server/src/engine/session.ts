@@ -21,6 +21,8 @@ export type EngineCloseReason =
 export interface EngineSocketEvents {
   open: [];
   message: [data: string | Buffer];
+  /** Same as 'message' (engine.io emits both). */
+  data: [data: string | Buffer];
   close: [reason: EngineCloseReason, description?: unknown];
   error: [err: Error];
   packet: [packet: EnginePacket];
@@ -135,12 +137,19 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     return this.#upgrading;
   }
 
+  /** Packets queued and not yet handed to the transport (a copy; engine.io exposes its array). */
+  get writeBuffer(): readonly EnginePacket[] {
+    return this.#writeBuffer.map((queued) => queued.packet);
+  }
+
   /**
    * Queues a message; it goes out as soon as the transport is writable. The callback runs once the
    * packet was handed to the network (not when the client processed it).
    */
-  send(data: string | BinaryLike, options?: SendOptions, callback?: () => void): this {
-    this.#sendPacket({ type: 'message', data }, callback);
+  send(data: string | BinaryLike | null | undefined, options?: SendOptions | (() => void), callback?: () => void): this {
+    // engine.io's overload send(data, callback); null/undefined go out as an empty message, as there.
+    const done = typeof options === 'function' ? options : callback;
+    this.#sendPacket({ type: 'message', data: data ?? '' }, typeof done === 'function' ? done : undefined);
     return this;
   }
 
@@ -264,7 +273,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         break;
       case 'message': {
         const data = packet.data ?? '';
-        this.emit('message', typeof data === 'string' ? data : toBuffer(data));
+        const message = typeof data === 'string' ? data : toBuffer(data);
+        this.emit('data', message);
+        this.emit('message', message);
         break;
       }
       case 'close':
@@ -314,8 +325,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.#pingTimeoutTimer = null;
     if (this.#closeAfterDrain !== null) this.off('drain', this.#closeAfterDrain);
     this.#closeAfterDrain = null;
-    this.#writeBuffer = [];
     this.#clearTransport();
+    // As engine.io, 'close' listeners can still read the unsent packets (writeBuffer); nothing is
+    // flushed or added once closed, and the buffer is dropped on the next tick.
+    process.nextTick(() => {
+      this.#writeBuffer = [];
+    });
     this.emit('close', reason, description);
   }
 

@@ -63,7 +63,8 @@ export async function verifyRequest(
   if (refusal !== undefined) return refusal;
   // A missing EIO means v3 (engine.io's rule), which is not supported.
   if (query.get('EIO') !== '4') {
-    return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: query.get('EIO') });
+    // engine.io reports the version it assumed: 3 for anything but "4".
+    return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: 3 });
   }
   return undefined;
 }
@@ -124,6 +125,8 @@ export class UpgradeResponse extends ServerResponse {
   constructor(req: IncomingMessage, socket: Duplex) {
     super(req);
     this.#socket = socket;
+    // Loggers (pino-http) wait for 'close' of the response; it ends with the connection.
+    socket.once('close', () => this.emit('close'));
   }
 
   override end(..._args: unknown[]): this {

@@ -311,7 +311,8 @@ export class PollingTransport extends TransportBase {
     // Old IE blocks some responses as XSS without this (socket.io PR #1333).
     const ua = req.headers['user-agent'];
     if (ua !== undefined && (ua.includes(';MSIE') || ua.includes('Trident/'))) all['X-XSS-Protection'] = '0';
-    all['Cache-Control'] = 'no-store';
+    // Lower case as engine.io, so 'headers' listeners find (and may replace) it under that key.
+    all['cache-control'] = 'no-store';
     this.emit('headers', all, req);
     return all;
   }

@@ -1,0 +1,93 @@
+// EngineServer options and the defaults engine.io uses for them.
+import type { BinaryLike } from '@switchback/protocol';
+import { resolveCookieOptions } from './cookie.js';
+import type { CookieOptions, ResolvedCookieOptions } from './cookie.js';
+import type { CorsOptions } from './cors.js';
+import type { TransportName } from './transport.js';
+import type { AllowRequest } from './verify.js';
+
+export interface EngineServerOptions {
+  /** Requests whose path is this (with or without the trailing slash) or below it are handled. */
+  path?: string;
+  pingInterval?: number;
+  pingTimeout?: number;
+  upgradeTimeout?: number;
+  maxHttpBufferSize?: number;
+  transports?: TransportName[];
+  allowUpgrades?: boolean;
+  allowRequest?: AllowRequest;
+  cookie?: boolean | CookieOptions;
+  cors?: CorsOptions;
+  /**
+   * Longest a polling GET is held before it is answered with a noop. 20 s stays below the read
+   * timeouts of common intermediaries (Heroku router 30 s, squid/nginx/ALB 60 s), so an idle poll is
+   * never cut by a proxy and misread as a network error. The ping (every pingInterval) also releases it.
+   */
+  pollHoldTimeout?: number;
+  /**
+   * Browsers open at most 6 HTTP/1.1 connections per host, shared by every tab of a profile. With one
+   * GET held per polling tab, the POSTs (messages, and pongs that must beat pingTimeout) wait until a
+   * hold ends. So once this many GETs of one client (remote address, X-Forwarded-For, user agent and
+   * cookies but the session cookie) are held, a new GET is held `crowdedPollHold` at most, and the
+   * ones already held are answered within `crowdedPollHold` too, to free a connection. Behind a proxy
+   * that forwards no address, clients with equal user agent and cookies count as one. `Infinity`
+   * turns this off. Default 4.
+   */
+  crowdedPollThreshold?: number;
+  /** Longest hold of a GET while its client is crowded (see `crowdedPollThreshold`). Default 1000 ms. */
+  crowdedPollHold?: number;
+  /** A message sent right after the open packet (engine.io's option). */
+  initialPacket?: unknown;
+}
+
+export interface ResolvedEngineServerOptions {
+  readonly path: string;
+  readonly pingInterval: number;
+  readonly pingTimeout: number;
+  readonly upgradeTimeout: number;
+  readonly maxHttpBufferSize: number;
+  readonly transports: readonly TransportName[];
+  readonly allowUpgrades: boolean;
+  readonly allowRequest: EngineServerOptions['allowRequest'];
+  readonly cookie: ResolvedCookieOptions | false;
+  readonly cors: CorsOptions | undefined;
+  readonly pollHoldTimeout: number;
+  readonly crowdedPollThreshold: number;
+  readonly crowdedPollHold: number;
+  readonly initialPacket: string | BinaryLike | undefined;
+}
+
+/** Options of one attach() (engine.io takes `path` there). */
+export interface AttachOptions {
+  path?: string;
+}
+
+/** `/engine.io` and `/engine.io/` alike become `/engine.io/`. */
+export function normalizePath(path: string | undefined): string {
+  return `${(path ?? '/engine.io').replace(/\/$/, '')}/`;
+}
+
+/** The options with engine.io's defaults filled in. */
+export function resolveOptions(options: EngineServerOptions): ResolvedEngineServerOptions {
+  const initial = options.initialPacket;
+  return {
+    path: normalizePath(options.path),
+    pingInterval: options.pingInterval ?? 25_000,
+    pingTimeout: options.pingTimeout ?? 20_000,
+    upgradeTimeout: options.upgradeTimeout ?? 10_000,
+    maxHttpBufferSize: options.maxHttpBufferSize ?? 1e6,
+    transports: options.transports ?? ['polling', 'websocket'],
+    allowUpgrades: options.allowUpgrades ?? true,
+    allowRequest: options.allowRequest,
+    cookie: resolveCookieOptions(options.cookie),
+    cors: options.cors,
+    pollHoldTimeout: options.pollHoldTimeout ?? 20_000,
+    crowdedPollThreshold: options.crowdedPollThreshold ?? 4,
+    crowdedPollHold: options.crowdedPollHold ?? 1000,
+    initialPacket: typeof initial === 'string' || isBinaryLike(initial) ? initial : undefined,
+  };
+}
+
+function isBinaryLike(value: unknown): value is BinaryLike {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
