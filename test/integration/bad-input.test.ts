@@ -40,7 +40,7 @@ afterEach(async () => {
 const json = (body: string): unknown => JSON.parse(body);
 
 describe('bad input over raw HTTP', () => {
-  const cases: Array<{ name: string; send: () => Promise<{ status: number; body: string }>; status: number; body?: unknown }> = [
+  const cases: Array<{ name: string; send: () => Promise<{ status: number; body: string; headers: Headers }>; status: number; body?: unknown }> = [
     {
       name: 'unknown transport',
       send: () => request(eioUrl(server.url, { transport: 'carrier-pigeon' })),
@@ -82,6 +82,7 @@ describe('bad input over raw HTTP', () => {
     const res = await send();
     expect(res.status).toBe(status);
     if (body !== undefined) expect(json(res.body)).toEqual(body);
+    expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
   it('oversized POST → 413 and the session is closed', async () => {

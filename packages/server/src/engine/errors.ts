@@ -79,7 +79,12 @@ export function abortRequest(res: ServerResponse, error: EngineRequestError): vo
     return;
   }
   const body = JSON.stringify({ code: error.code, message: error.message });
-  res.writeHead(error.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  // Never cacheable: a proxy that cached "Session ID unknown" would break the next session on that URL.
+  res.writeHead(error.status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }
 
