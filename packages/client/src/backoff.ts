@@ -24,31 +24,33 @@ export interface BackoffOptions {
 export class Backoff {
   /** Number of delays handed out since the last reset. */
   attempts = 0;
-  #min: number;
-  #max: number;
-  #factor: number;
-  #jitter = 0;
-  readonly #random: () => number;
+  // One record rather than a private field each: every `#field` costs a WeakMap in bundles for
+  // pre-ES2022 targets.
+  readonly #o: Required<BackoffOptions>;
 
   constructor(options: BackoffOptions = {}) {
-    this.#min = options.min || 100;
-    this.#max = options.max || 10000;
-    this.#factor = options.factor || 2;
+    this.#o = {
+      min: options.min || 100,
+      max: options.max || 10000,
+      factor: options.factor || 2,
+      jitter: 0,
+      random: options.random ?? Math.random,
+    };
     this.setJitter(options.jitter ?? 0);
-    this.#random = options.random ?? Math.random;
   }
 
   /** The delay before the next attempt, in whole ms; counts one attempt. */
   duration(): number {
     // Capped below Infinity: after ~1000 attempts `min * factor^n` overflows, and Infinity - Infinity
     // would turn into a 0 ms delay (a hot reconnect loop).
-    let ms = Math.min(this.#min * this.#factor ** this.attempts++, Number.MAX_SAFE_INTEGER);
-    if (this.#jitter) {
-      const rand = this.#random();
-      const deviation = Math.floor(rand * this.#jitter * ms);
+    const o = this.#o;
+    let ms = Math.min(o.min * o.factor ** this.attempts++, Number.MAX_SAFE_INTEGER);
+    if (o.jitter) {
+      const rand = o.random();
+      const deviation = Math.floor(rand * o.jitter * ms);
       ms = (Math.floor(rand * 10) & 1) === 0 ? ms - deviation : ms + deviation;
     }
-    return Math.floor(Math.min(ms, this.#max));
+    return Math.floor(Math.min(ms, o.max));
   }
 
   reset(): void {
@@ -56,14 +58,14 @@ export class Backoff {
   }
 
   setMin(min: number): void {
-    this.#min = min;
+    this.#o.min = min;
   }
 
   setMax(max: number): void {
-    this.#max = max;
+    this.#o.max = max;
   }
 
   setJitter(jitter: number): void {
-    this.#jitter = jitter > 0 && jitter <= 1 ? jitter : 0;
+    this.#o.jitter = jitter > 0 && jitter <= 1 ? jitter : 0;
   }
 }

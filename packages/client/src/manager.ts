@@ -92,10 +92,6 @@ function hasSessionStorage(): boolean {
   }
 }
 
-function unref(timer: unknown): void {
-  (timer as { unref?: () => void }).unref?.();
-}
-
 /**
  * Owns one engine connection and multiplexes namespaces (Sockets) over it; reconnects with exponential
  * backoff after an unexpected close.
@@ -329,12 +325,10 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       this.#sub(engine, 'close', (reason) => onError(new Error(reason)));
     }
     if (this.#timeout !== false) {
-      const timer = this._clock.setTimeout(() => {
+      this.#setTimer(() => {
         onError(new Error('timeout'));
         engine.close();
       }, this.#timeout);
-      if (this.opts.autoUnref) unref(timer);
-      this.#subs.push(() => this._clock.clearTimeout(timer));
     }
   }
 
@@ -393,7 +387,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       return;
     }
     this.#setPhase('waiting');
-    const timer = this._clock.setTimeout(() => {
+    this.#setTimer(() => {
       // reconnection(false) or a reconnect_attempt listener may have stopped us.
       if (!this.#stopped) this.emitReserved('reconnect_attempt', this.#backoff.attempts);
       // A listener that closed and opened again (socket.disconnect().connect()) already started a
@@ -414,7 +408,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
         }
       });
     }, this.#backoff.duration());
-    if (this.opts.autoUnref) unref(timer);
+  }
+
+  /** A timer of the current phase: cleared with the engine listeners by #cleanup(). */
+  #setTimer(fn: () => void, ms: number): void {
+    const timer = this._clock.setTimeout(fn, ms);
+    // Node: with `autoUnref`, a pending connect timeout or reconnect must not keep the process alive.
+    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
     this.#subs.push(() => this._clock.clearTimeout(timer));
   }
 }

@@ -28,6 +28,10 @@ const RESERVED_EVENTS = new Set<string | symbol>([
   'removeListener',
 ]);
 
+function assertEmittable(ev: string | symbol): void {
+  if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -60,7 +64,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   readonly #queue: RetryQueue;
   #ids = 0;
   #flags: Flags = {};
-  #subs: Array<() => void> | undefined;
+  /** Removes this Socket's listeners from the Manager; set while the Socket is active. */
+  #unsubscribe: (() => void) | undefined;
   #anyListeners: UntypedListener[] = [];
   #anyOutgoingListeners: UntypedListener[] = [];
   #pid: string | undefined;
@@ -85,7 +90,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Whether the Socket reconnects when its Manager does (false after a deliberate disconnect). */
   get active(): boolean {
-    return this.#subs !== undefined;
+    return this.#unsubscribe !== undefined;
   }
 
   /** Connects (opens the Manager's connection if needed). */
@@ -113,7 +118,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * Throws on reserved names ('connect', 'disconnect', ...).
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    assertEmittable(ev);
     this.#emit([ev, ...args]);
     return this;
   }
@@ -129,7 +134,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
     return new Promise((resolve, reject) => {
-      if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+      assertEmittable(ev); // thrown in the executor: rejects the promise
       const ack = withError((err, value) =>
         err ? reject(err as Error) : resolve(value as FirstArg<Last<EventParams<EmitEvents, Ev>>>),
       );
@@ -209,7 +214,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #subEvents(): void {
-    if (this.#subs) return;
+    if (this.#unsubscribe) return;
     const io = this.io;
     const onOpen = (): void => this.#onopen();
     const onPacket = (packet: SocketPacket): void => this.#onpacket(packet);
@@ -219,12 +224,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const onClose = (reason: string, description?: DisconnectDescription): void =>
       this.#onclose(reason as DisconnectReason, description);
     io.on('open', onOpen).on('packet', onPacket).on('error', onError).on('close', onClose);
-    this.#subs = [
-      () => io.off('open', onOpen),
-      () => io.off('packet', onPacket),
-      () => io.off('error', onError),
-      () => io.off('close', onClose),
-    ];
+    this.#unsubscribe = () =>
+      io.off('open', onOpen).off('packet', onPacket).off('error', onError).off('close', onClose);
   }
 
   #emit(args: unknown[]): void {
@@ -287,16 +288,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #onopen(): void {
-    if (typeof this.auth === 'function') this.auth((data) => this.#sendConnectPacket(data));
-    else this.#sendConnectPacket(this.auth);
-  }
-
-  #sendConnectPacket(data: object | undefined): void {
-    this.#packet({
-      type: PacketType.CONNECT,
-      nsp: this.nsp,
-      data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data,
-    });
+    const sendConnect = (data: object | undefined): void =>
+      this.#packet({
+        type: PacketType.CONNECT,
+        nsp: this.nsp,
+        data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data,
+      });
+    if (typeof this.auth === 'function') this.auth(sendConnect);
+    else sendConnect(this.auth);
   }
 
   #onclose(reason: DisconnectReason, description?: DisconnectDescription): void {
@@ -372,8 +371,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #onack(id: number | undefined, data: unknown[]): void {
-    const ack = id === undefined ? undefined : this.#acks.get(id);
-    if (id === undefined || !ack) return;
+    if (id === undefined) return;
+    const ack = this.#acks.get(id);
+    if (!ack) return;
     this.#acks.delete(id);
     if (ack.withError) ack.call(this, null, ...data);
     else ack.apply(this, data);
@@ -396,10 +396,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #destroy(): void {
-    if (this.#subs) {
-      for (const unsubscribe of this.#subs) unsubscribe();
-      this.#subs = undefined;
-    }
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.io._destroy();
   }
 }

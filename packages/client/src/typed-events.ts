@@ -75,13 +75,12 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
     return this;
   }
 
+  /** Alias of {@link off}. */
   removeListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    if (ev === undefined) this.#ee.removeAllListeners();
-    else this.#ee.removeListener(ev, listener as UntypedListener | undefined);
-    return this;
+    return this.off<Ev>(ev, listener);
   }
 
   removeAllListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev?: Ev): this {

@@ -2,12 +2,9 @@
 export interface LocationLike {
   protocol: string;
   host: string;
-  port: string;
 }
 
 export interface ParsedUrl {
-  /** The URL as resolved: scheme, host, port, namespace path and query. */
-  source: string;
   /** 'http' | 'https' | 'ws' | 'wss', without the colon. */
   protocol: string;
   host: string;
@@ -20,8 +17,6 @@ export interface ParsedUrl {
   id: string;
   /** Query parameters of the URL, to pass to the engine. */
   query: Record<string, string>;
-  /** socket.io-client's `href`: scheme://host, with the port unless it matches the page's. */
-  href: string;
 }
 
 function currentLocation(): LocationLike | undefined {
@@ -62,7 +57,6 @@ export function url(uri: string | undefined, path = '', loc: LocationLike | unde
     query[key] = value;
   });
   return {
-    source: parsed.href,
     protocol,
     host,
     port,
@@ -70,6 +64,5 @@ export function url(uri: string | undefined, path = '', loc: LocationLike | unde
     origin: `${secure ? 'https' : 'http'}://${host}:${port}`,
     id: `${protocol}://${host}:${port}${path}`,
     query,
-    href: `${protocol}://${host}${loc?.port === port ? '' : `:${port}`}`,
   };
 }

@@ -51,8 +51,4 @@ export class Timer {
     if (this.#armed) this.#clock.clearTimeout(this.#handle);
     this.#armed = false;
   }
-
-  get armed(): boolean {
-    return this.#armed;
-  }
 }

@@ -8,34 +8,6 @@ export function fallbackKey(origin: string, path: string): string {
   return `${origin}${path}`;
 }
 
-/** Remembers fallbacks in this process only (Node, or browsers without sessionStorage). */
-export class InMemoryFallbackMemory implements FallbackMemory {
-  readonly #entries = new Map<string, number>();
-  readonly #clock: Clock;
-
-  constructor(clock: Clock = defaultClock) {
-    this.#clock = clock;
-  }
-
-  get(key: string): 'polling' | undefined {
-    const expiresAt = this.#entries.get(key);
-    if (expiresAt === undefined) return undefined;
-    if (this.#clock.now() >= expiresAt) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return 'polling';
-  }
-
-  set(key: string, _value: 'polling', ttlMs: number): void {
-    this.#entries.set(key, this.#clock.now() + ttlMs);
-  }
-
-  delete(key: string): void {
-    this.#entries.delete(key);
-  }
-}
-
 /** The slice of the Web Storage API we use. */
 export interface StorageLike {
   getItem(key: string): string | null;
@@ -57,7 +29,7 @@ export class SessionStorageFallbackMemory implements FallbackMemory {
   }
 
   get(key: string): 'polling' | undefined {
-    const raw = this.#safe(() => this.#storage.getItem(STORAGE_PREFIX + key));
+    const raw = ignoringStorageErrors(() => this.#storage.getItem(STORAGE_PREFIX + key));
     if (raw === undefined || raw === null) return undefined;
     const expiresAt = Number(raw);
     if (!Number.isFinite(expiresAt) || this.#clock.now() >= expiresAt) {
@@ -68,20 +40,38 @@ export class SessionStorageFallbackMemory implements FallbackMemory {
   }
 
   set(key: string, _value: 'polling', ttlMs: number): void {
-    this.#safe(() => this.#storage.setItem(STORAGE_PREFIX + key, String(this.#clock.now() + ttlMs)));
+    ignoringStorageErrors(() => this.#storage.setItem(STORAGE_PREFIX + key, String(this.#clock.now() + ttlMs)));
   }
 
   delete(key: string): void {
-    this.#safe(() => this.#storage.removeItem(STORAGE_PREFIX + key));
+    ignoringStorageErrors(() => this.#storage.removeItem(STORAGE_PREFIX + key));
   }
+}
 
-  // Safari private mode and sandboxed iframes throw on storage access; forgetting is the safe outcome.
-  #safe<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch {
-      return undefined;
-    }
+// Safari private mode and sandboxed iframes throw on storage access; forgetting is the safe outcome.
+function ignoringStorageErrors<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Remembers fallbacks in this process only (Node, or browsers without sessionStorage): the same
+ * expiring entries as SessionStorageFallbackMemory, kept in a Map.
+ */
+export class InMemoryFallbackMemory extends SessionStorageFallbackMemory {
+  constructor(clock: Clock = defaultClock) {
+    const entries = new Map<string, string>();
+    super(
+      {
+        getItem: (key) => entries.get(key) ?? null,
+        setItem: (key, value) => entries.set(key, value),
+        removeItem: (key) => entries.delete(key),
+      },
+      clock,
+    );
   }
 }
 

@@ -33,6 +33,17 @@ export type SocketState = 'opening' | 'open' | 'closing' | 'closed';
 const DEFAULT_WEBSOCKET_TIMEOUT = 3000;
 const DEFAULT_FALLBACK_TTL = 60 * 60 * 1000;
 
+/** What each internal phase looks like from outside ('verifying' and 'failing-over' are 'open'). */
+const PUBLIC_STATE: Readonly<Record<Phase['name'], SocketState>> = {
+  idle: 'opening',
+  opening: 'opening',
+  verifying: 'open',
+  'failing-over': 'open',
+  open: 'open',
+  closing: 'closing',
+  closed: 'closed',
+};
+
 function isBlob(value: unknown): value is Blob {
   return typeof Blob !== 'undefined' && value instanceof Blob;
 }
@@ -89,7 +100,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.#memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
     this.#memoryKey = fallbackKey(endpoint.origin, endpoint.path);
     this.#wsTimeout = opts.webSocketTimeout ?? DEFAULT_WEBSOCKET_TIMEOUT;
-    this.#heartbeat = new HeartbeatMonitor(this.#clock, () => this.#onPingTimeout());
+    this.#heartbeat = new HeartbeatMonitor(this.#clock, () => this.#onClose('ping timeout'));
     this.#stallTimer = new Timer(this.#clock);
     const first = opts.transports?.[0] ?? 'websocket';
     this.#transport = this.#createTransport(first);
@@ -99,19 +110,7 @@ export class Socket extends EventEmitter<SocketEvents> {
   }
 
   get readyState(): SocketState {
-    switch (this.#phase.name) {
-      case 'idle':
-      case 'opening':
-        return 'opening';
-      case 'verifying':
-      case 'failing-over':
-      case 'open':
-        return 'open';
-      case 'closing':
-        return 'closing';
-      case 'closed':
-        return 'closed';
-    }
+    return PUBLIC_STATE[this.#phase.name];
   }
 
   /** The transport in use (or being tried). `.name` is 'websocket' or 'polling'. */
@@ -127,7 +126,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     if (phase === 'closing' || phase === 'closed') return this;
     // Woken from a throttled background tab: the heartbeat may be long dead (socket.io#3259).
     if (this.#heartbeat.expired() && this.#session !== undefined) {
-      this.#onPingTimeout();
+      this.#onClose('ping timeout');
       return this;
     }
     if (isBlob(data)) {
@@ -166,7 +165,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.#probe = undefined;
     this.upgrading = false;
     this.#setPhase({ name: 'closing' });
-    if (this.#writes.idle) this.#finishClose();
+    if (this.#writes.idle) this.#onClose('forced close');
     else this.#flush();
     return this;
   }
@@ -194,7 +193,8 @@ export class Socket extends EventEmitter<SocketEvents> {
     const transport = this.#transport.name === name && this.#transport.state === 'idle' ? this.#transport : this.#createTransport(name);
     this.#setTransport(transport);
     if (name === 'websocket' && this.#plan?.fallback === true) {
-      this.#stallTimer.start(this.#wsTimeout, () => this.#fallBack('no open packet within webSocketTimeout'));
+      // No open packet within webSocketTimeout.
+      this.#stallTimer.start(this.#wsTimeout, () => this.#fallBack());
     }
     transport.open();
   }
@@ -257,7 +257,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     }
     switch (packet.type) {
       case 'ping':
-        this.#heartbeat.reset(this.#heartbeatWindow());
+        this.#heartbeat.reset(heartbeatWindow(this.#session));
         this.#forgetFallbackIfProven();
         this.#sendPacket('pong');
         this.emit('ping');
@@ -281,7 +281,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     const data = packet.type === 'open' && typeof packet.data === 'string' ? parseOpenPacketData(packet.data) : undefined;
     if (data === undefined || isProtocolError(data)) {
       const err = new EngineError(`expected an open packet, got ${packet.type}`, { code: 'HANDSHAKE_ERROR', cause: data });
-      if (phase.name === 'opening' && phase.attempt === 'websocket' && this.#plan?.fallback === true) this.#fallBack(err.message);
+      if (phase.name === 'opening' && phase.attempt === 'websocket' && this.#plan?.fallback === true) this.#fallBack();
       else {
         this.emit('error', err);
         this.#onClose('parse error', err);
@@ -315,10 +315,6 @@ export class Socket extends EventEmitter<SocketEvents> {
     }
   }
 
-  #heartbeatWindow(): number {
-    return this.#session === undefined ? Infinity : this.#session.pingInterval + this.#session.pingTimeout;
-  }
-
   #sendPacket(type: EnginePacketType, data?: string | BinaryLike, callback?: () => void, compress = true): void {
     const options = { compress };
     const packet: CreatedPacket = data === undefined ? { type, options } : { type, data, options };
@@ -345,7 +341,8 @@ export class Socket extends EventEmitter<SocketEvents> {
     if (batch.length === 0) return;
     if (phase.name === 'verifying' && phase.firstSendAt === undefined) {
       phase.firstSendAt = this.#clock.now();
-      this.#stallTimer.start(this.#wsTimeout, () => this.#failOver('no answer within webSocketTimeout of the first send'));
+      // No answer within webSocketTimeout of the first send.
+      this.#stallTimer.start(this.#wsTimeout, () => this.#failOver());
     }
     this.#transport.send(batch);
     this.emit('flush');
@@ -354,7 +351,7 @@ export class Socket extends EventEmitter<SocketEvents> {
   #onDrain(): void {
     this.#writes.written();
     if (this.#phase.name === 'closing' && this.#writes.idle) {
-      this.#finishClose();
+      this.#onClose('forced close');
       return;
     }
     if (this.#writes.idle) this.emit('drain');
@@ -369,7 +366,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     // The heartbeat window ran out before the transport noticed (timers throttled, machine asleep): the
     // connection died of silence, and the request that failed on waking is only a symptom.
     if (this.#session !== undefined && this.#heartbeat.expired()) {
-      this.#onPingTimeout();
+      this.#onClose('ping timeout');
       return;
     }
     this.emit('error', err);
@@ -378,16 +375,16 @@ export class Socket extends EventEmitter<SocketEvents> {
   #onTransportClose(reason: string, description?: unknown): void {
     const phase = this.#phase;
     if (phase.name === 'opening' && phase.attempt === 'websocket' && this.#plan?.fallback === true) {
-      this.#fallBack(`websocket closed before the open packet (${reason})`);
+      this.#fallBack(); // closed before the open packet
     } else if (phase.name === 'verifying') {
-      this.#failOver(`websocket closed before the first round trip (${reason})`);
+      this.#failOver(); // closed before the first round trip
     } else {
       this.#onClose(reason, description);
     }
   }
 
   /** The WebSocket failed before the open packet: start over on polling. */
-  #fallBack(_why: string): void {
+  #fallBack(): void {
     this.#stallTimer.stop();
     this.#detach?.();
     this.#transport.close();
@@ -395,7 +392,7 @@ export class Socket extends EventEmitter<SocketEvents> {
   }
 
   /** The WebSocket opened but failed its first round trip: replace it by a polling session, unseen. */
-  #failOver(_why: string): void {
+  #failOver(): void {
     this.#stallTimer.stop();
     this.#heartbeat.stop();
     this.#detach?.();
@@ -421,7 +418,7 @@ export class Socket extends EventEmitter<SocketEvents> {
   #forgetFallbackIfProven(): void {
     const since = this.#webSocketSince;
     if (!this.#forgetAfterProof || since === undefined || this.#memory === undefined) return;
-    if (this.#clock.now() - since < 2 * this.#heartbeatWindow()) return;
+    if (this.#clock.now() - since < 2 * heartbeatWindow(this.#session)) return;
     this.#forgetAfterProof = false;
     this.#memory.delete(this.#memoryKey);
     clearStrikes(this.#memory, this.#memoryKey);
@@ -464,14 +461,6 @@ export class Socket extends EventEmitter<SocketEvents> {
     });
   }
 
-  #onPingTimeout(): void {
-    this.#onClose('ping timeout');
-  }
-
-  #finishClose(): void {
-    this.#onClose('forced close');
-  }
-
   #onClose(reason: string, description?: unknown): void {
     if (this.#phase.name === 'closed') return;
     const phase = this.#phase;
@@ -480,7 +469,7 @@ export class Socket extends EventEmitter<SocketEvents> {
       const blocked = noteWebSocketEnd(this.#memory, this.#memoryKey, {
         pingTimeout: reason === 'ping timeout',
         lifetime: this.#clock.now() - since,
-        heartbeatWindow: this.#heartbeatWindow(),
+        heartbeatWindow: heartbeatWindow(this.#session),
       });
       if (blocked) this.#rememberFallback();
     }
@@ -500,8 +489,11 @@ export class Socket extends EventEmitter<SocketEvents> {
   }
 }
 
+/** How long the session may stay silent before it is dead (no limit before the handshake). */
+function heartbeatWindow(session: OpenPacketData | undefined): number {
+  return session === undefined ? Infinity : session.pingInterval + session.pingTimeout;
+}
+
 function copyToArrayBuffer(view: ArrayBufferView): ArrayBuffer {
-  const copy = new Uint8Array(view.byteLength);
-  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-  return copy.buffer;
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer;
 }

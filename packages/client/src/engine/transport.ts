@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { EngineData, EnginePacket, OpenPacketData } from '@switchback/protocol';
+import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { EngineError } from './errors.js';
 import type { EngineErrorCode } from './errors.js';
 import type { Endpoint } from './uri.js';
@@ -132,7 +132,7 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
 
   /** Called by the engine Socket with the open packet's data (polling needs the sid for later requests). */
   setSession(data: OpenPacketData): void {
-    this.session = { sid: data.sid, maxPayload: data.maxPayload, pingInterval: data.pingInterval, pingTimeout: data.pingTimeout };
+    this.session = data;
   }
 
   protected setState(to: TransportState): void {
@@ -194,13 +194,7 @@ function nextTimestamp(): string {
   return `${Date.now().toString(36)}${timestampCounter.toString(36)}`;
 }
 
-/** Engine payload data as JS strings or bytes; helper for size accounting. */
-export function dataByteLength(data: EngineData | undefined): number {
-  if (data === undefined) return 0;
-  if (typeof data !== 'string') return data.byteLength;
-  return utf8Length(data);
-}
-
+/** UTF-8 size of `text`, for the maxPayload accounting of polling batches. */
 export function utf8Length(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {

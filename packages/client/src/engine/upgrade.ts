@@ -50,10 +50,6 @@ export class UpgradeProbe {
     this.#ws.open();
   }
 
-  get active(): boolean {
-    return this.#state !== 'done';
-  }
-
   /** Give up (the Socket is closing): close the probe and resume polling if it was paused. */
   abort(): void {
     if (this.#state === 'done') return;

@@ -21,10 +21,6 @@ export class WriteBuffer {
     return this.#queue.length === 0 && this.#inFlight.length === 0;
   }
 
-  get inFlight(): boolean {
-    return this.#inFlight.length > 0;
-  }
-
   push(packet: EnginePacket, callback?: () => void): WriteEntry {
     const entry: WriteEntry = { packet, callback };
     this.#queue.push(entry);

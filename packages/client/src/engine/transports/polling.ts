@@ -2,7 +2,8 @@ import { decodePayload, encodeEnginePacket, isProtocolError } from '@switchback/
 import type { EnginePacket } from '@switchback/protocol';
 import { Timer } from '../clock.js';
 import { BaseTransport } from '../transport.js';
-import type { EngineErrorCode } from '../errors.js';
+import type { SessionInfo, TransportContext } from '../transport.js';
+import { EngineError } from '../errors.js';
 import { splitIntoPayloads } from '../payload-batch.js';
 
 /** Before the handshake we do not know pingInterval; the handshake GET is answered at once anyway. */
@@ -21,17 +22,18 @@ const POLL_RETRY_BASE_DELAY = 100;
 const POLL_RETRY_MAX_DELAY = 500;
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
-class RequestFailure extends Error {
-  readonly code: EngineErrorCode;
-  readonly status: number | undefined;
-  /** Cut on the way (proxy, network, our timeout) rather than refused by the server's session logic. */
-  readonly transient: boolean;
-  constructor(message: string, options: { code: EngineErrorCode; transient: boolean; cause?: unknown; status?: number }) {
-    super(message, { cause: options.cause });
-    this.code = options.code;
-    this.status = options.status;
-    this.transient = options.transient;
-  }
+/**
+ * Cut on the way (proxy, network, our timeout) rather than refused by the server's session logic.
+ * A network error is transient too: the only aborts that are ours besides the timeout come from
+ * close(), and a closed transport retries nothing.
+ */
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof EngineError)) return false;
+  return err.code !== 'POLL_HTTP_STATUS' || (err.status !== undefined && TRANSIENT_STATUSES.has(err.status));
+}
+
+function requestFailure(message: string, options: { code: EngineError['code']; cause: unknown; status?: number }): EngineError {
+  return new EngineError(message, { ...options, transport: 'polling' });
 }
 
 /**
@@ -114,8 +116,7 @@ export class PollingTransport extends BaseTransport {
     if (this.#closed()) return;
     const failures = this.#pollFailures + 1;
     const retry =
-      err instanceof RequestFailure &&
-      err.transient &&
+      isTransient(err) &&
       // Not the handshake GET: without a session there is nothing to keep alive.
       this.session !== undefined &&
       (this.state === 'open' || this.state === 'pausing') &&
@@ -191,7 +192,7 @@ export class PollingTransport extends BaseTransport {
 
   #fail(err: unknown): void {
     if (this.state === 'closed') return;
-    if (err instanceof RequestFailure) this.onError(err.code, err.message, err.cause, err.status);
+    if (err instanceof EngineError) this.onError(err.code, err.message, err.cause, err.status);
     else this.onError('POLL_ERROR', 'polling request failed', err);
     this.onClose('transport error', err);
   }
@@ -199,13 +200,6 @@ export class PollingTransport extends BaseTransport {
   #abortAll(): void {
     for (const controller of this.#controllers) controller.abort();
     this.#controllers.clear();
-  }
-
-  #timeout(): number {
-    if (this.ctx.requestTimeout !== undefined) return this.ctx.requestTimeout;
-    if (this.session === undefined) return HANDSHAKE_REQUEST_TIMEOUT;
-    // The server answers a held GET within pingInterval (it sends a ping); anything much later is dead.
-    return this.session.pingInterval + this.session.pingTimeout + 5000;
   }
 
   async #request(method: 'GET' | 'POST', body?: string): Promise<string> {
@@ -216,7 +210,7 @@ export class PollingTransport extends BaseTransport {
     const timer = this.ctx.clock.setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.#timeout());
+    }, requestTimeout(this.ctx, this.session));
     const headers: Record<string, string> = { ...this.ctx.extraHeaders };
     if (method === 'POST') headers['Content-Type'] = 'text/plain;charset=UTF-8';
     const init: RequestInit & { dispatcher?: unknown } = {
@@ -234,20 +228,26 @@ export class PollingTransport extends BaseTransport {
       const text = await response.text();
       if (!response.ok) {
         const { status } = response;
-        throw new RequestFailure(httpErrorMessage(status, text), { code: 'POLL_HTTP_STATUS', cause: text, status, transient: TRANSIENT_STATUSES.has(status) });
+        throw requestFailure(httpErrorMessage(status, text), { code: 'POLL_HTTP_STATUS', cause: text, status });
       }
       return text;
     } catch (err) {
-      if (err instanceof RequestFailure) throw err;
-      if (timedOut) throw new RequestFailure(`polling ${method} timed out`, { code: 'POLL_TIMEOUT', cause: err, transient: true });
+      if (err instanceof EngineError) throw err;
+      if (timedOut) throw requestFailure(`polling ${method} timed out`, { code: 'POLL_TIMEOUT', cause: err });
       // Opaque by nature (CORS, DNS, proxy): say so rather than "xhr poll error" (socket.io#4118).
-      // An abort of ours (close) is not transient: nothing is to be retried.
-      throw new RequestFailure(`polling ${method} failed (network error, CORS or proxy)`, { code: 'POLL_ERROR', cause: err, transient: !controller.signal.aborted });
+      throw requestFailure(`polling ${method} failed (network error, CORS or proxy)`, { code: 'POLL_ERROR', cause: err });
     } finally {
       this.ctx.clock.clearTimeout(timer);
       this.#controllers.delete(controller);
     }
   }
+}
+
+function requestTimeout(ctx: TransportContext, session: SessionInfo | undefined): number {
+  if (ctx.requestTimeout !== undefined) return ctx.requestTimeout;
+  if (session === undefined) return HANDSHAKE_REQUEST_TIMEOUT;
+  // The server answers a held GET within pingInterval (it sends a ping); anything much later is dead.
+  return session.pingInterval + session.pingTimeout + 5000;
 }
 
 function isDispatcher(value: unknown): boolean {

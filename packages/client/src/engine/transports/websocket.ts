@@ -1,6 +1,7 @@
 import { decodeEnginePacket, encodeEnginePacket, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { BaseTransport } from '../transport.js';
+import type { TransportContext } from '../transport.js';
 import type { WebSocketConstructorLike, WebSocketLike } from '../types.js';
 
 /** ws-style constructor that also takes per-connection options (headers, agent). */
@@ -37,6 +38,17 @@ function isFrameData(value: unknown): value is string | ArrayBuffer | ArrayBuffe
   return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
+function construct(Ctor: WebSocketConstructorLike, url: string, ctx: TransportContext): WebSocketLike {
+  const { extraHeaders, agent } = ctx;
+  if (extraHeaders === undefined && agent === undefined) return new Ctor(url);
+  // Browsers ignore the third argument; ws (Node) reads headers and agent from it.
+  const WithOptions = Ctor as unknown as ConstructorWithOptions;
+  return new WithOptions(url, [], {
+    ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
+    ...(agent === undefined ? {} : { agent }),
+  });
+}
+
 /** One WebSocket (native, injected, or the `ws` package), one Engine.IO packet per frame. */
 export class WebSocketTransport extends BaseTransport {
   readonly name = 'websocket' as const;
@@ -59,7 +71,7 @@ export class WebSocketTransport extends BaseTransport {
     const url = `${wsBase}?${this.buildQuery().toString()}`;
     let ws: WebSocketLike;
     try {
-      ws = this.#construct(Ctor, url);
+      ws = construct(Ctor, url, this.ctx);
     } catch (err) {
       // Invalid URL, CSP, or a mixed-content block throw synchronously in browsers.
       this.#failSoon(err);
@@ -77,17 +89,6 @@ export class WebSocketTransport extends BaseTransport {
       this.onClose('transport error', ev);
     };
     this.#ws = ws;
-  }
-
-  #construct(Ctor: WebSocketConstructorLike, url: string): WebSocketLike {
-    const { extraHeaders, agent } = this.ctx;
-    if (extraHeaders === undefined && agent === undefined) return new Ctor(url);
-    // Browsers ignore the third argument; ws (Node) reads headers and agent from it.
-    const WithOptions = Ctor as unknown as ConstructorWithOptions;
-    return new WithOptions(url, [], {
-      ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
-      ...(agent === undefined ? {} : { agent }),
-    });
   }
 
   #failSoon(cause: unknown): void {
