@@ -12,6 +12,7 @@ const alias = [
   { find: /^@switchback\/server$/, replacement: src('../../packages/server/src/index.ts') },
   { find: /^@switchback\/client\/engine$/, replacement: src('../../packages/client/src/engine/index.ts') },
   { find: /^#websocket-constructor$/, replacement: src('../../packages/client/src/engine/websocket-constructor.node.ts') },
+  { find: /^#http-request$/, replacement: src('../../packages/client/src/engine/http-request.node.ts') },
   { find: /^@switchback\/client$/, replacement: src('../../packages/client/src/index.ts') },
 ];
 

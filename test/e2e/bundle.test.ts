@@ -8,7 +8,7 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 it.each(['esm', 'iife'] as const)('the %s browser bundle holds no Node built-in and no ws', async (format) => {
   const bundle = await buildBrowserBundle(format);
   const nodeOnly = bundle.inputs.filter(
-    (path) => path.startsWith('node:') || path.includes('node_modules/ws/') || path.includes('websocket-constructor.node'),
+    (path) => path.startsWith('node:') || path.includes('node_modules/ws/') || /\.node\.ts$/.test(path),
   );
   expect(nodeOnly).toEqual([]);
   // Only our sources and eventemitter3 go in.

@@ -1,21 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { expect, it } from 'vitest';
+import { browserSources } from '../helpers/browser-sources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-// Resolve our packages to their sources, and the client's `#websocket-constructor` the way a browser
-// bundler does (the package.json "imports" default condition).
-const sources: Plugin = {
-  name: 'switchback-sources',
-  setup(b) {
-    b.onResolve({ filter: /^@switchback\/protocol$/ }, () => ({ path: `${root}packages/protocol/src/index.ts` }));
-    b.onResolve({ filter: /^#websocket-constructor$/ }, () => ({
-      path: `${root}packages/client/src/engine/websocket-constructor.ts`,
-    }));
-  },
-};
 
 it('bundles `import { io }` for the browser without Node built-ins or ws', async () => {
   const result = await build({
@@ -28,10 +17,10 @@ it('bundles `import { io }` for the browser without Node built-ins or ws', async
     minify: true,
     metafile: true,
     logLevel: 'silent',
-    plugins: [sources],
+    plugins: [browserSources()],
   });
   const inputs = Object.keys(result.metafile.inputs);
-  expect(inputs.filter((path) => path.includes('node_modules/ws/') || path.startsWith('node:'))).toEqual([]);
+  expect(inputs.filter((path) => path.includes('node_modules/ws/') || path.startsWith('node:') || /\.node\.ts$/.test(path))).toEqual([]);
   expect(inputs.filter((path) => path.includes('node_modules')).every((p) => p.includes('eventemitter3'))).toBe(true);
   const [file] = result.outputFiles;
   if (!file) throw new Error('no bundle');

@@ -1,19 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { browserSources } from '../../helpers/browser-sources.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-// Resolve our packages to their sources, and the client's `#websocket-constructor` the way a browser
-// bundler does (the package.json "imports" default condition, not the `node` one that loads ws).
-const sources: Plugin = {
-  name: 'switchback-sources',
-  setup(b) {
-    b.onResolve({ filter: /^@switchback\/protocol$/ }, () => ({ path: `${root}packages/protocol/src/index.ts` }));
-    b.onResolve({ filter: /^#websocket-constructor$/ }, () => ({
-      path: `${root}packages/client/src/engine/websocket-constructor.ts`,
-    }));
-  },
-};
 
 export interface BrowserBundle {
   readonly format: 'esm' | 'iife';
@@ -38,7 +27,7 @@ export async function buildBrowserBundle(format: 'esm' | 'iife'): Promise<Browse
     minify: true,
     metafile: true,
     logLevel: 'silent',
-    plugins: [sources],
+    plugins: [browserSources()],
   });
   const [file] = result.outputFiles;
   if (file === undefined) throw new Error('esbuild produced no output file');

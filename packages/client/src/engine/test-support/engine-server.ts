@@ -1,5 +1,6 @@
 // Test-only helper: the REAL engine.io server on 127.0.0.1, port 0.
 import { createServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'engine.io';
 import type { ServerOptions, Socket as ServerSocket } from 'engine.io';
@@ -8,6 +9,7 @@ export interface TestEngineServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
   readonly engine: Server;
+  readonly http: HttpServer;
   /** Resolves with the next server-side socket. */
   nextConnection(): Promise<ServerSocket>;
   close(): Promise<void>;
@@ -28,6 +30,7 @@ export async function startEngineServer(options: Partial<ServerOptions> = {}): P
     url: `http://127.0.0.1:${port}`,
     port,
     engine,
+    http,
     nextConnection: () => new Promise((resolve) => engine.once('connection', resolve)),
     close,
     [Symbol.asyncDispose]: close,

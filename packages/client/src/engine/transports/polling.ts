@@ -5,6 +5,8 @@ import { BaseTransport } from '../transport.js';
 import type { SessionInfo, TransportContext } from '../transport.js';
 import { EngineError } from '../errors.js';
 import { splitIntoPayloads } from '../payload-batch.js';
+import { platformHttpRequest } from '#http-request';
+import type { HttpResponseText } from '../http-request.js';
 
 /** Before the handshake we do not know pingInterval; the handshake GET is answered at once anyway. */
 const HANDSHAKE_REQUEST_TIMEOUT = 20_000;
@@ -37,7 +39,7 @@ function requestFailure(message: string, options: { code: EngineError['code']; c
 }
 
 /**
- * Long polling over fetch, shaped like the WebSocket transport: a hanging GET loop for downstream,
+ * Long polling over fetch (node:http in Node), shaped like the WebSocket transport: a hanging GET loop for downstream,
  * one POST in flight for upstream (a batch is split into payloads under the server's maxPayload and
  * posted one after another; 'drain' when the last one is acknowledged).
  */
@@ -203,7 +205,6 @@ export class PollingTransport extends BaseTransport {
   }
 
   async #request(method: 'GET' | 'POST', body?: string): Promise<string> {
-    const fetchFn = this.ctx.fetch ?? globalThis.fetch;
     const controller = new AbortController();
     this.#controllers.add(controller);
     let timedOut = false;
@@ -213,21 +214,10 @@ export class PollingTransport extends BaseTransport {
     }, requestTimeout(this.ctx, this.session));
     const headers: Record<string, string> = { ...this.ctx.extraHeaders };
     if (method === 'POST') headers['Content-Type'] = 'text/plain;charset=UTF-8';
-    const init: RequestInit & { dispatcher?: unknown } = {
-      method,
-      headers,
-      signal: controller.signal,
-      credentials: this.ctx.withCredentials ? 'include' : 'same-origin',
-      ...(body === undefined ? {} : { body }),
-      // Node's fetch (undici) takes its agent as `dispatcher`; an http.Agent (meant for ws) is not one.
-      ...(isDispatcher(this.ctx.agent) ? { dispatcher: this.ctx.agent } : {}),
-    };
     const url = `${this.ctx.baseUrl}?${this.buildQuery().toString()}`;
     try {
-      const response = await fetchFn(url, init);
-      const text = await response.text();
-      if (!response.ok) {
-        const { status } = response;
+      const { status, text } = await this.#send(url, method, headers, controller.signal, body);
+      if (status < 200 || status > 299) {
         throw requestFailure(httpErrorMessage(status, text), { code: 'POLL_HTTP_STATUS', cause: text, status });
       }
       return text;
@@ -240,6 +230,42 @@ export class PollingTransport extends BaseTransport {
       this.ctx.clock.clearTimeout(timer);
       this.#controllers.delete(controller);
     }
+  }
+
+  /**
+   * Node: node:http with a keep-alive agent (see http-request.node.ts), unless the user asked for
+   * fetch (the `fetch` option, or an undici dispatcher as `agent`). Browsers: fetch.
+   */
+  async #send(
+    url: string,
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    body: string | undefined,
+  ): Promise<HttpResponseText> {
+    const dispatcher = isDispatcher(this.ctx.agent);
+    if (platformHttpRequest !== undefined && this.ctx.fetch === undefined && !dispatcher) {
+      return platformHttpRequest(url, {
+        method,
+        headers,
+        signal,
+        agent: this.ctx.agent,
+        unref: this.ctx.autoUnref,
+        ...(body === undefined ? {} : { body }),
+      });
+    }
+    const fetchFn = this.ctx.fetch ?? globalThis.fetch;
+    const init: RequestInit & { dispatcher?: unknown } = {
+      method,
+      headers,
+      signal,
+      credentials: this.ctx.withCredentials ? 'include' : 'same-origin',
+      ...(body === undefined ? {} : { body }),
+      // Node's fetch (undici) takes its agent as `dispatcher`; an http.Agent (meant for ws) is not one.
+      ...(dispatcher ? { dispatcher: this.ctx.agent } : {}),
+    };
+    const response = await fetchFn(url, init);
+    return { status: response.status, text: await response.text() };
   }
 }
 

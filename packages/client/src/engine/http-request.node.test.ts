@@ -1,0 +1,122 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { platformHttpRequest } from './http-request.node.js';
+import type { HttpRequestInit } from './http-request.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+let server: Server | undefined;
+
+async function listen(handler: Handler): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  const http = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => handler(req, res, body));
+  });
+  http.on('connection', () => (connections += 1));
+  server = http;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/engine.io/`, connections: () => connections };
+}
+
+afterEach(async () => {
+  const http = server;
+  server = undefined;
+  if (http === undefined) return;
+  http.closeAllConnections();
+  await new Promise<void>((resolve) => http.close(() => resolve()));
+});
+
+function init(overrides: Partial<HttpRequestInit> = {}): HttpRequestInit {
+  return { method: 'GET', headers: {}, signal: new AbortController().signal, agent: undefined, unref: false, ...overrides };
+}
+
+describe('platformHttpRequest (node:http)', () => {
+  it('sends method, query, headers and body, and returns status and text', async () => {
+    const seen: { method?: string; url?: string; type?: string; extra?: string; body?: string } = {};
+    const { url } = await listen((req, res, body) => {
+      Object.assign(seen, { method: req.method, url: req.url, type: req.headers['content-type'], extra: req.headers['x-extra'], body });
+      res.end('ok');
+    });
+    const result = await platformHttpRequest(`${url}?EIO=4&transport=polling`, init({
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Extra': 'yes' },
+      body: '4héllo',
+    }));
+    expect(result).toEqual({ status: 200, text: 'ok' });
+    expect(seen).toEqual({ method: 'POST', url: '/engine.io/?EIO=4&transport=polling', type: 'text/plain;charset=UTF-8', extra: 'yes', body: '4héllo' });
+  });
+
+  it('returns an error status with its body instead of rejecting', async () => {
+    const { url } = await listen((_req, res) => {
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end('{"code":1,"message":"Session ID unknown"}');
+    });
+    await expect(platformHttpRequest(url, init())).resolves.toEqual({ status: 400, text: '{"code":1,"message":"Session ID unknown"}' });
+  });
+
+  it('reuses one keep-alive connection for requests one after another', async () => {
+    const { url, connections } = await listen((_req, res) => res.end('x'));
+    for (let i = 0; i < 5; i += 1) await platformHttpRequest(url, init());
+    expect(connections()).toBe(1);
+  });
+
+  it('answers a POST while a GET is held: they do not queue on one connection', async () => {
+    let releaseGet: (() => void) | undefined;
+    let getArrived: (() => void) | undefined;
+    const getHeld = new Promise<void>((resolve) => (getArrived = resolve));
+    const { url, connections } = await listen((req, res) => {
+      if (req.method !== 'GET') {
+        res.end('ok');
+        return;
+      }
+      releaseGet = () => res.end('held');
+      getArrived?.();
+    });
+    // Warm a connection first, so that a client queueing requests would put both on it.
+    await platformHttpRequest(url, init({ method: 'POST', body: '1' }));
+    const get = platformHttpRequest(url, init());
+    await getHeld;
+    await expect(platformHttpRequest(url, init({ method: 'POST', body: '2' }))).resolves.toEqual({ status: 200, text: 'ok' });
+    releaseGet?.();
+    await expect(get).resolves.toEqual({ status: 200, text: 'held' });
+    expect(connections()).toBe(2);
+  });
+
+  it('does not reuse the connection of an error answer (a server may drop it right after, as engine.io does on 413)', async () => {
+    let first = true;
+    const { url, connections } = await listen((req, res) => {
+      if (!first) {
+        res.end('ok');
+        return;
+      }
+      first = false;
+      res.writeHead(413).end();
+      req.destroy();
+    });
+    await expect(platformHttpRequest(url, init({ method: 'POST', body: 'big' }))).resolves.toEqual({ status: 413, text: '' });
+    await expect(platformHttpRequest(url, init({ method: 'POST', body: '1' }))).resolves.toEqual({ status: 200, text: 'ok' });
+    expect(connections()).toBe(2);
+  });
+
+  it('rejects when aborted while the request is held', async () => {
+    let arrived: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (arrived = resolve));
+    const { url } = await listen(() => arrived?.());
+    const controller = new AbortController();
+    const pending = platformHttpRequest(url, init({ signal: controller.signal }));
+    await held;
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+  });
+
+  it('rejects when the server resets the connection', async () => {
+    const { url } = await listen((req) => req.socket.destroy());
+    await expect(platformHttpRequest(url, init())).rejects.toThrow();
+  });
+});
