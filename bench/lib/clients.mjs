@@ -2,7 +2,7 @@
 // echo(text) (the reply comes to onEcho), flood(text), close(); `opened` resolves when it is connected.
 import { Agent, request } from 'node:http';
 
-// Polling in the reference clients goes through this keep-alive agent (our client uses fetch, whose
+// Polling in the reference clients goes through this keep-alive agent (our client uses node:http with a keep-alive agent in Node, whose
 // undici dispatcher keeps connections alive by default).
 const keepAlive = new Agent({ keepAlive: true, maxSockets: Infinity });
 
