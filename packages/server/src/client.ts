@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PacketType, SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
 import type { ProtocolError, SocketPacket } from '@switchback/protocol';
-import type { EncodedPacket, SocketId, WriteOptions } from './adapter.js';
+import type { EncodedPacket, WriteOptions } from './adapter.js';
 import type { EngineSocket } from './engine/index.js';
 import type { Server } from './server.js';
 import type { Socket } from './socket.js';
@@ -24,8 +24,10 @@ export class Client<
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
   readonly #decoder = new SocketPacketDecoder();
-  readonly #sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  // An array, not a Map: a client has a socket per namespace, usually one (heap per idle session).
+  #sockets: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+  /** The socket of each namespace joined (one per namespace name); an array for the same reason. */
+  #nsps: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -33,13 +35,14 @@ export class Client<
     this.server = server;
     this.conn = conn;
     this.id = conn.id;
-    conn.on('message', this.#connOnMessage);
-    conn.on('error', this.#connOnError);
-    conn.on('close', this.#connOnClose);
+    // Shared methods with this client as context (eventemitter3): no closures per session.
+    conn.on('message', this.#connOnMessage, this);
+    conn.on('error', this.#connOnError, this);
+    conn.on('close', this.#connOnClose, this);
     // A session that never joins a namespace would otherwise live on pings alone.
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
-      if (this.#nsps.size === 0) this.close();
+      if (this.#nsps.length === 0) this.close();
     }, server._connectTimeoutMs);
   }
 
@@ -73,16 +76,17 @@ export class Client<
 
   /** @internal */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (this.#sockets.get(socket.id) !== socket) return;
-    this.#sockets.delete(socket.id);
-    if (this.#nsps.get(socket.nsp.name) === socket) this.#nsps.delete(socket.nsp.name);
+    const index = this.#sockets.indexOf(socket);
+    if (index === -1) return;
+    this.#sockets.splice(index, 1);
+    if (this.#socketOf(socket.nsp.name) === socket) this.#nsps = this.#nsps.filter((known) => known !== socket);
   }
 
   /** @internal `socket.disconnect(true)`: every namespace gets DISCONNECT, then the session closes. */
   _disconnect(): void {
-    for (const socket of [...this.#sockets.values()]) socket.disconnect();
-    this.#sockets.clear();
-    this.#nsps.clear();
+    for (const socket of [...this.#sockets]) socket.disconnect();
+    this.#sockets = [];
+    this.#nsps = [];
     this.close();
   }
 
@@ -93,27 +97,27 @@ export class Client<
     this.conn.close();
   }
 
-  readonly #connOnMessage = (data: string | Buffer): void => {
+  #connOnMessage(data: string | Buffer): void {
     const result = this.#decoder.add(data);
     if (result === undefined) return;
     if (isProtocolError(result)) this.#onProtocolError(result);
     else this.#ondecoded(result);
-  };
+  }
 
-  readonly #connOnError = (err: Error): void => {
+  #connOnError(err: Error): void {
     // The engine follows an error with its own close ('transport error'); only report it here.
-    for (const socket of this.#sockets.values()) socket._onerror(err);
-  };
+    for (const socket of [...this.#sockets]) socket._onerror(err);
+  }
 
-  readonly #connOnClose = (reason: string, description?: unknown): void => {
+  #connOnClose(reason: string, description?: unknown): void {
     // Packets decoded just before the close (a DISCONNECT and the close packet in one payload, as
     // socket.io-client sends on disconnect()) are dispatched on the next tick: let them run first, so
     // the socket sees 'client namespace disconnect' and their events are not dropped.
     process.nextTick(() => this.#onclose(toDisconnectReason(reason), description));
-  };
+  }
 
   #ondecoded(packet: SocketPacket): void {
-    const socket = this.#nsps.get(packet.nsp);
+    const socket = this.#socketOf(packet.nsp);
     if (socket === undefined && packet.type === PacketType.CONNECT) {
       this.#connect(packet.nsp, isRecord(packet.data) ? packet.data : {});
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
@@ -126,7 +130,7 @@ export class Client<
   }
 
   #onProtocolError(err: ProtocolError): void {
-    for (const socket of this.#sockets.values()) socket._onerror(err);
+    for (const socket of [...this.#sockets]) socket._onerror(err);
     if (this.conn.readyState !== 'open') return;
     this.#onclose('parse error', err);
     this.conn.close();
@@ -147,8 +151,9 @@ export class Client<
     if (this.#closed) return;
     const nsp = this.server.of(name);
     nsp._add(this, auth, (socket) => {
-      this.#sockets.set(socket.id, socket);
-      this.#nsps.set(nsp.name, socket);
+      this.#remember(socket);
+      const others = this.#nsps.filter((known) => known.nsp.name !== nsp.name);
+      this.#nsps = others.concat(socket);
       if (this.#connectTimer !== undefined) {
         clearTimeout(this.#connectTimer);
         this.#connectTimer = undefined;
@@ -156,17 +161,29 @@ export class Client<
     });
   }
 
+  #socketOf(nsp: string): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined {
+    return this.#nsps.find((known) => known.nsp.name === nsp);
+  }
+
+  /** Same id twice replaces the entry, as the Map it used to be. */
+  #remember(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    const index = this.#sockets.findIndex((known) => known.id === socket.id);
+    // concat() allocates the exact length (a push or a spread reserves room for ~17 elements).
+    if (index === -1) this.#sockets = this.#sockets.concat(socket);
+    else this.#sockets[index] = socket;
+  }
+
   #onclose(reason: DisconnectReason, description?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.conn.off('message', this.#connOnMessage);
-    this.conn.off('error', this.#connOnError);
-    this.conn.off('close', this.#connOnClose);
+    this.conn.off('message', this.#connOnMessage, this);
+    this.conn.off('error', this.#connOnError, this);
+    this.conn.off('close', this.#connOnClose, this);
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
-    for (const socket of [...this.#sockets.values()]) socket._onclose(reason, description);
-    this.#sockets.clear();
-    this.#nsps.clear();
+    for (const socket of [...this.#sockets]) socket._onclose(reason, description);
+    this.#sockets = [];
+    this.#nsps = [];
     this.#decoder.reset();
   }
 }

@@ -1,4 +1,5 @@
 import { parse as parseQuery } from 'node:querystring';
+import type { ParsedUrlQuery } from 'node:querystring';
 import type { EngineSocket } from './engine/index.js';
 import type { Handshake } from './socket-types.js';
 
@@ -15,7 +16,17 @@ export function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>
     secure: 'encrypted' in req.socket && req.socket.encrypted === true,
     issued: Date.now(),
     url,
-    query: queryIndex === -1 ? {} : parseQuery(url.slice(queryIndex + 1)),
+    query: queryIndex === -1 ? {} : compactQuery(parseQuery(url.slice(queryIndex + 1))),
     auth,
   };
+}
+
+/**
+ * The same null-prototype object querystring.parse() returns, built so V8 keeps it in fast mode: the
+ * parsed one is a dictionary (~170 bytes more, kept for the socket's lifetime).
+ */
+function compactQuery(parsed: ParsedUrlQuery): ParsedUrlQuery {
+  const query: ParsedUrlQuery = {};
+  for (const key of Object.keys(parsed)) query[key] = parsed[key];
+  return Object.setPrototypeOf(query, null) as ParsedUrlQuery;
 }

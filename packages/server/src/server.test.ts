@@ -36,6 +36,21 @@ describe('Server: connecting', () => {
     expect(socket.id).not.toBe(conn.id);
   });
 
+  it('builds handshake.query as querystring.parse does (null prototype, repeated keys as arrays)', async () => {
+    const io = makeServer();
+    const connected = new Promise<Socket>((resolve) => io.on('connection', resolve));
+    const conn = openFakeSession(io, '/socket.io/?EIO=4&transport=polling&a=1&b=x%20y&a=2');
+    conn.receive('0');
+    const { query } = (await connected).handshake;
+    expect(Object.getPrototypeOf(query)).toBeNull();
+    expect(Object.entries(query)).toEqual([
+      ['EIO', '4'],
+      ['transport', 'polling'],
+      ['a', ['1', '2']],
+      ['b', 'x y'],
+    ]);
+  });
+
   it('refuses an unknown namespace with "Invalid namespace"', async () => {
     const io = makeServer();
     const conn = openFakeSession(io);

@@ -62,11 +62,12 @@ export class Socket<
   connected = false;
 
   readonly #adapter: Adapter;
-  readonly #acks = new Map<number, Ack>();
-  readonly #fns: PacketMiddleware[] = [];
-  #flags: BroadcastFlags = {};
-  #anyListeners: AnyListener[] = [];
-  #anyOutgoingListeners: AnyListener[] = [];
+  // Created on first use: most sockets never wait for an ack or register middleware (heap per idle socket).
+  #acks: Map<number, Ack> | undefined;
+  #fns: PacketMiddleware[] | undefined;
+  #flags: BroadcastFlags = NO_FLAGS;
+  #anyListeners: readonly AnyListener[] = NO_LISTENERS;
+  #anyOutgoingListeners: readonly AnyListener[] = NO_LISTENERS;
   #cleanedUp = false;
 
   constructor(
@@ -111,11 +112,11 @@ export class Socket<
     const packet: SocketPacket = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
     const flags = this.#flags;
-    this.#flags = {};
+    this.#flags = NO_FLAGS;
     if (typeof last === 'function') {
       data.pop();
       const id = this.nsp._nextAckId();
-      this.#acks.set(id, this.#withTimeout(id, last as Ack, flags.timeout));
+      this.acks.set(id, this.#withTimeout(id, last as Ack, flags.timeout));
       packet.id = id;
     }
     this.#notifyOutgoing(data);
@@ -215,22 +216,22 @@ export class Socket<
 
   /** Registers a middleware run on every incoming event; `next(err)` drops it and emits `error`. */
   use(fn: PacketMiddleware): this {
-    this.#fns.push(fn);
+    (this.#fns ??= []).push(fn);
     return this;
   }
 
   onAny(listener: AnyListener): this {
-    this.#anyListeners.push(listener);
+    this.#anyListeners = this.#anyListeners.concat(listener);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    this.#anyListeners.unshift(listener);
+    this.#anyListeners = [listener].concat(this.#anyListeners);
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.#anyListeners = listener === undefined ? [] : this.#anyListeners.filter((l) => l !== listener);
+    this.#anyListeners = listener === undefined ? NO_LISTENERS : this.#anyListeners.filter((l) => l !== listener);
     return this;
   }
 
@@ -239,18 +240,18 @@ export class Socket<
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.push(listener);
+    this.#anyOutgoingListeners = this.#anyOutgoingListeners.concat(listener);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.unshift(listener);
+    this.#anyOutgoingListeners = [listener].concat(this.#anyOutgoingListeners);
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
     this.#anyOutgoingListeners =
-      listener === undefined ? [] : this.#anyOutgoingListeners.filter((l) => l !== listener);
+      listener === undefined ? NO_LISTENERS : this.#anyOutgoingListeners.filter((l) => l !== listener);
     return this;
   }
 
@@ -284,7 +285,7 @@ export class Socket<
 
   /** @internal See AdapterSocket._deliver. */
   _deliver(packet: SocketPacket, encoded: EncodedPacket, options: WriteOptions, ack?: Ack): void {
-    if (ack !== undefined && packet.id !== undefined) this.#acks.set(packet.id, ack);
+    if (ack !== undefined && packet.id !== undefined) this.acks.set(packet.id, ack);
     if (Array.isArray(packet.data)) this.#notifyOutgoing(packet.data);
     this.client._writeEncoded(encoded, options);
   }
@@ -294,7 +295,7 @@ export class Socket<
    * built on socket.io-adapter, which register broadcast acks here.
    */
   get acks(): Map<number, Ack> {
-    return this.#acks;
+    return (this.#acks ??= new Map());
   }
 
   /** @internal For socket.io-adapter based adapters: a broadcast packet is about to be written. */
@@ -304,7 +305,7 @@ export class Socket<
 
   /** @internal See AdapterSocket._clearAck. */
   _clearAck(id: number): void {
-    this.#acks.delete(id);
+    this.#acks?.delete(id);
   }
 
   /** @internal Reported to `error` listeners, if any (a missing listener must not crash the process). */
@@ -342,7 +343,7 @@ export class Socket<
   #withTimeout(id: number, ack: Ack, timeout: number | undefined): Ack {
     if (timeout === undefined) return ack;
     const timer = setTimeout(() => {
-      this.#acks.delete(id);
+      this.#acks?.delete(id);
       ack.call(this, new Error('operation has timed out'));
     }, timeout);
     return (...args: unknown[]) => {
@@ -354,7 +355,7 @@ export class Socket<
   #onevent(packet: SocketPacket): void {
     const args: unknown[] = Array.isArray(packet.data) ? [...(packet.data as unknown[])] : [];
     if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
-    for (const listener of [...this.#anyListeners]) listener.apply(this, args);
+    for (const listener of this.#anyListeners) listener.apply(this, args);
     // The client already deferred this packet by a tick (after the whole payload is decoded); socket.io
     // adds a second tick here, which would let a close that arrived in the same payload drop the event.
     this.#run(args as Event, (err) => {
@@ -374,16 +375,16 @@ export class Socket<
 
   #onack(packet: SocketPacket): void {
     if (packet.id === undefined) return;
-    const ack = this.#acks.get(packet.id);
+    const ack = this.#acks?.get(packet.id);
     // An answer for an unknown (or already answered) id is ignored, as socket.io does.
     if (ack === undefined) return;
-    this.#acks.delete(packet.id);
+    this.#acks?.delete(packet.id);
     ack.apply(this, Array.isArray(packet.data) ? (packet.data as unknown[]) : []);
   }
 
   #run(event: Event, done: (err?: Error) => void): void {
+    if (this.#fns === undefined || this.#fns.length === 0) return done();
     const fns = [...this.#fns];
-    if (fns.length === 0) return done();
     const step = (i: number): void => {
       const fn = fns[i];
       if (fn === undefined) return done();
@@ -393,15 +394,20 @@ export class Socket<
   }
 
   #notifyOutgoing(data: unknown[]): void {
-    for (const listener of [...this.#anyOutgoingListeners]) listener.apply(this, data);
+    for (const listener of this.#anyOutgoingListeners) listener.apply(this, data);
   }
 
   #newBroadcastOperator(): SocketBroadcast<EmitEvents, SocketData> {
     const flags = this.#flags;
-    this.#flags = {};
-    return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags);
+    this.#flags = NO_FLAGS;
+    // A fresh object, as before: adapters receive it and may write to it.
+    return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags === NO_FLAGS ? {} : flags);
   }
 }
+
+// Shared by every socket until it sets a flag or a catch-all listener; never mutated (replaced instead).
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
+const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
 
 function toWriteOptions(flags: BroadcastFlags): WriteOptions {
   return { volatile: flags.volatile === true, compress: flags.compress !== false };

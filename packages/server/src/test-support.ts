@@ -1,5 +1,5 @@
 // In-memory stand-ins for unit tests of the socket layer: an engine session without any transport.
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from 'eventemitter3';
 import type { IncomingMessage } from 'node:http';
 import { SocketPacketDecoder, isProtocolError } from '@switchback/protocol';
 import type { BinaryLike, SocketPacket } from '@switchback/protocol';
@@ -9,7 +9,7 @@ import type { EventsMap } from './typed-events.js';
 
 let nextId = 0;
 
-/** An EventEmitter with the EngineSocket surface the socket layer uses; records what is sent. */
+/** An EventEmitter (eventemitter3, as EngineSocket: listeners may take a context) with the EngineSocket surface the socket layer uses; records what is sent. */
 export class FakeEngineSocket extends EventEmitter {
   readonly id = `eio${nextId++}`;
   readonly protocol = 4;

@@ -12,23 +12,38 @@ export class InFlight {
   readonly #responses = new Set<ServerResponse>();
   readonly #upgrades = new Set<Duplex>();
   readonly #websockets = new Set<WebSocket>();
+  readonly #onResponseClose = ((responses: Set<ServerResponse>) =>
+    function (this: ServerResponse): void {
+      responses.delete(this);
+    })(this.#responses);
+  // One listener function each for every connection (Node calls it with the emitter as `this`).
+  readonly #onUpgradeClose = ((upgrades: Set<Duplex>) =>
+    function (this: Duplex): void {
+      upgrades.delete(this);
+    })(this.#upgrades);
+  readonly #onWebSocketClose = ((websockets: Set<WebSocket>) =>
+    function (this: WebSocket): void {
+      websockets.delete(this);
+    })(this.#websockets);
 
   /** A request under path, tracked until its response is closed. */
   trackResponse(res: ServerResponse): void {
     this.#responses.add(res);
-    res.once('close', () => this.#responses.delete(res));
+    // 'close' comes once; on() spares the wrapper once() allocates per request.
+    res.on('close', this.#onResponseClose);
   }
 
   /** An upgrade socket, tracked until a WebSocket owns it (see `adoptWebSocket`) or it closes. */
   trackUpgrade(socket: Duplex): void {
     this.#upgrades.add(socket);
-    socket.once('close', () => this.#upgrades.delete(socket));
+    socket.on('close', this.#onUpgradeClose);
   }
 
   adoptWebSocket(socket: Duplex, ws: WebSocket): void {
     this.#upgrades.delete(socket);
+    socket.off('close', this.#onUpgradeClose);
     this.#websockets.add(ws);
-    ws.once('close', () => this.#websockets.delete(ws));
+    ws.on('close', this.#onWebSocketClose);
   }
 
   /** Answers every pending request (connection closed after it) and drops every upgrade and WebSocket. */

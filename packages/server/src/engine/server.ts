@@ -14,10 +14,12 @@ import { normalizePath, resolveOptions } from './options.js';
 import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
 import { PollCrowding } from './poll-crowding.js';
 import { EngineSocket, sessionInternals } from './session.js';
+import type { SessionConfig, SessionObserver } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
+import type { PollingOptions } from './transports/polling.js';
 import { WebSocketTransport } from './transports/websocket.js';
-import { UpgradeResponse, queryOf, runMiddlewares, verifyRequest } from './verify.js';
+import { UpgradeResponse, forgetQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
 import type { EngineMiddleware, VerifyContext } from './verify.js';
 
 export type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
@@ -68,6 +70,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly #verifyContext: VerifyContext;
   readonly #inFlight = new InFlight();
   readonly #pollCrowding: PollCrowding;
+  /** Shared by every session of a transport kind (per-session copies cost heap per idle session). */
+  readonly #sessionConfigs = new Map<TransportName, SessionConfig>();
+  #pollingOptions: PollingOptions | undefined;
   #closed = false;
 
   constructor(options: EngineServerOptions = {}) {
@@ -248,6 +253,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (sid !== null) {
       const client = this.#clients.get(sid);
       const transport = client === undefined ? undefined : sessionInternals.transportOf(client);
+      // A held GET stays in memory for the hold: its parsed query is not needed any more.
+      forgetQuery(req);
       if (transport instanceof PollingTransport) transport.handleRequest(req, res);
       else abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid }));
       return;
@@ -262,13 +269,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       abortRequest(res, id);
       return;
     }
-    const transport = new PollingTransport({
+    this.#pollingOptions ??= {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       pollHoldTimeout: this.opts.pollHoldTimeout,
       holdPolicy: this.#pollCrowding,
-    });
-    const socket = this.#register(id, req, transport, this.#upgradesFor('polling'));
+    };
+    const transport = new PollingTransport(this.#pollingOptions);
+    const socket = this.#register(id, req, transport);
     transport.handleRequest(req, res);
+    forgetQuery(req);
     this.emit('connection', socket);
   }
 
@@ -290,7 +299,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (res.writableEnded) return;
     this.#upgradeResponses.set(req, res);
     const sessionId = typeof id === 'string' ? id : undefined;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onWebSocket(req, socket, ws, sessionId));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      res.release();
+      this.#onWebSocket(req, socket, ws, sessionId);
+    });
   }
 
   async #newId(req: IncomingMessage): Promise<string | EngineRequestError> {
@@ -317,7 +329,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         ws.terminate();
         return;
       }
-      const socket = this.#register(id, req, new WebSocketTransport(ws), []);
+      const socket = this.#register(id, req, new WebSocketTransport(ws));
+      forgetQuery(req);
       this.emit('connection', socket);
       return;
     }
@@ -335,30 +348,52 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     sessionInternals.upgrade(client, new WebSocketTransport(ws));
   }
 
-  #register(id: string, req: IncomingMessage, transport: TransportBase, upgrades: string[]): EngineSocket {
-    transport.on('headers', (headers, request) => this.#decorateHeaders(headers, request, id));
-    const socket = new EngineSocket(id, req, transport, {
-      pingInterval: this.opts.pingInterval,
-      pingTimeout: this.opts.pingTimeout,
-      upgradeTimeout: this.opts.upgradeTimeout,
-      maxPayload: this.opts.maxHttpBufferSize,
-      upgrades,
-      initialPacket: this.opts.initialPacket,
-    });
+  #register(id: string, req: IncomingMessage, transport: TransportBase): EngineSocket {
+    const socket = new EngineSocket(id, req, transport, this.#sessionConfig(transport.name));
+    // Takes the session as context (eventemitter3) instead of a closure each. Only polling answers
+    // carry headers from a transport (the 101 gets them from the ws 'headers' hook).
+    if (transport.name === 'polling') transport.on('headers', this.#onTransportHeaders, socket);
     this.#clients.set(id, socket);
-    socket.on('flush', (buffer) => this.emit('flush', socket, buffer));
-    socket.on('drain', () => this.emit('drain', socket));
-    socket.once('close', () => {
-      // A custom generateId may reuse an id: only forget the entry if it is still this session.
-      if (this.#clients.get(id) === socket) this.#clients.delete(id);
-    });
     return socket;
   }
 
-  #decorateHeaders(headers: Record<string, string>, req: IncomingMessage, id: string | undefined): void {
+  #sessionConfig(transport: TransportName): SessionConfig {
+    let config = this.#sessionConfigs.get(transport);
+    if (config === undefined) {
+      config = {
+        pingInterval: this.opts.pingInterval,
+        pingTimeout: this.opts.pingTimeout,
+        upgradeTimeout: this.opts.upgradeTimeout,
+        maxPayload: this.opts.maxHttpBufferSize,
+        upgrades: this.#upgradesFor(transport),
+        initialPacket: this.opts.initialPacket,
+        observer: this.#sessionObserver,
+      };
+      this.#sessionConfigs.set(transport, config);
+    }
+    return config;
+  }
+
+  // `this` is the session (the listener context); `engine` is this server.
+  readonly #onTransportHeaders = ((engine: EngineServer) =>
+    function (this: EngineSocket, headers: Record<string, string>, request: IncomingMessage): void {
+      // Only the handshake's answer is an initial one: the session's request is the handshake.
+      engine.#decorateHeaders(headers, request, this.id, request === this.request);
+    })(this);
+
+  readonly #sessionObserver: SessionObserver = {
+    flush: (socket, buffer) => this.emit('flush', socket, buffer),
+    drain: (socket) => this.emit('drain', socket),
+    close: (socket) => {
+      // A custom generateId may reuse an id: only forget the entry if it is still this session.
+      if (this.#clients.get(socket.id) === socket) this.#clients.delete(socket.id);
+    },
+  };
+
+  #decorateHeaders(headers: Record<string, string>, req: IncomingMessage, id: string | undefined, initial: boolean): void {
     // An answer written during close() must not leave a keep-alive connection for http.Server#close to wait on.
     if (this.#closed) headers['Connection'] = 'close';
-    if (!queryOf(req).has('sid')) {
+    if (initial) {
       if (this.opts.cookie !== false && id !== undefined) {
         headers['Set-Cookie'] = serializeCookie(id, this.opts.cookie);
       }
@@ -375,7 +410,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
     }
     // The session id is not known yet here, so (as engine.io) no cookie on a WebSocket handshake.
-    this.#decorateHeaders(headers, req, undefined);
+    this.#decorateHeaders(headers, req, undefined, !queryOf(req).has('sid'));
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   }
 

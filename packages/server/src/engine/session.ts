@@ -44,6 +44,17 @@ export interface SessionConfig {
   /** Upgrades offered in the open packet (`[]` for a WebSocket handshake). */
   upgrades: string[];
   initialPacket?: string | BinaryLike | undefined;
+  /**
+   * The server's hooks, called just before the session's own event of the same name (a shared object:
+   * no listener per session on the session).
+   */
+  observer?: SessionObserver | undefined;
+}
+
+export interface SessionObserver {
+  flush(socket: EngineSocket, buffer: EnginePacket[]): void;
+  drain(socket: EngineSocket): void;
+  close(socket: EngineSocket): void;
 }
 
 export interface SendOptions {
@@ -86,13 +97,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   readonly protocol = 4;
   readonly request: IncomingMessage;
   readonly remoteAddress: string;
-  /** Alias of send(), as engine.io. */
-  readonly write: EngineSocket['send'] = (data, options, callback) => this.send(data, options, callback);
 
   readonly #config: SessionConfig;
   #state: EngineSocketState = 'opening';
   #transport: TransportBase;
-  #transportCleanup: (() => void) | null = null;
   #upgrading = false;
   #upgraded = false;
   #writeBuffer: QueuedPacket[] = [];
@@ -153,6 +161,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     return this;
   }
 
+  /** Alias of send(), as engine.io. */
+  write(data: string | BinaryLike | null | undefined, options?: SendOptions | (() => void), callback?: () => void): this {
+    return this.send(data, options, callback);
+  }
+
   /**
    * Graceful close: what is buffered is flushed first, then a close packet goes out.
    * `discard` skips waiting for the client (used on server shutdown).
@@ -201,50 +214,56 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   #schedulePing(): void {
     if (this.#pingIntervalTimer !== null) clearTimeout(this.#pingIntervalTimer);
-    this.#pingIntervalTimer = setTimeout(() => {
-      this.#pingTimeoutRefreshed = false;
-      this.#sendPacket({ type: 'ping' });
-      if (this.#pingTimeoutTimer !== null) clearTimeout(this.#pingTimeoutTimer);
-      this.#pingTimeoutTimer = setTimeout(() => this.#onClose('ping timeout'), this.#config.pingTimeout);
-    }, this.#config.pingInterval);
+    // A shared callback with the session as argument: no closure per session (heap per idle session).
+    this.#pingIntervalTimer = setTimeout(EngineSocket.#onPingInterval, this.#config.pingInterval, this);
   }
 
+  static #onPingInterval(socket: EngineSocket): void {
+    socket.#pingTimeoutRefreshed = false;
+    socket.#sendPacket({ type: 'ping' });
+    if (socket.#pingTimeoutTimer !== null) clearTimeout(socket.#pingTimeoutTimer);
+    socket.#pingTimeoutTimer = setTimeout(EngineSocket.#onPingTimeout, socket.#config.pingTimeout, socket);
+  }
+
+  static #onPingTimeout(socket: EngineSocket): void {
+    socket.#onClose('ping timeout');
+  }
+
+  // The transport's listeners are shared methods with this session as context (eventemitter3), not
+  // closures: no per-session functions (heap per idle session). Only the current transport has them:
+  // #detachTransport removes them before the session moves on, so no event of an old transport gets here.
   #setTransport(transport: TransportBase): void {
     this.#transport = transport;
-    const current = (): boolean => this.#transport === transport;
-    const onPacket = (packet: EnginePacket): void => {
-      if (current()) this.#onPacket(packet);
-    };
-    const onParseError = (error: ProtocolError): void => {
-      if (current()) this.#onClose('parse error', error);
-    };
-    const onError = (error: TransportError): void => {
-      if (current()) this.#onClose('transport error', error);
-    };
-    const onReady = (): void => {
-      if (current()) this.#flush();
-    };
-    const onClose = (): void => {
-      if (current()) this.#onClose('transport close');
-    };
-    transport.on('packet', onPacket);
-    transport.on('parseError', onParseError);
-    transport.on('error', onError);
-    transport.on('ready', onReady);
-    transport.on('close', onClose);
-    this.#transportCleanup = () => {
-      transport.off('packet', onPacket);
-      transport.off('parseError', onParseError);
-      transport.off('error', onError);
-      transport.off('ready', onReady);
-      transport.off('close', onClose);
-    };
+    transport.on('packet', this.#onPacket, this);
+    transport.on('parseError', this.#onTransportParseError, this);
+    transport.on('error', this.#onTransportError, this);
+    transport.on('ready', this.#flush, this);
+    transport.on('close', this.#onTransportClose, this);
+  }
+
+  #detachTransport(transport: TransportBase): void {
+    transport.off('packet', this.#onPacket, this);
+    transport.off('parseError', this.#onTransportParseError, this);
+    transport.off('error', this.#onTransportError, this);
+    transport.off('ready', this.#flush, this);
+    transport.off('close', this.#onTransportClose, this);
+  }
+
+  #onTransportParseError(error: ProtocolError): void {
+    this.#onClose('parse error', error);
+  }
+
+  #onTransportError(error: TransportError): void {
+    this.#onClose('transport error', error);
+  }
+
+  #onTransportClose(): void {
+    this.#onClose('transport close');
   }
 
   /** Detaches the current transport and closes it without waiting for the client. */
   #clearTransport(): void {
-    this.#transportCleanup?.();
-    this.#transportCleanup = null;
+    this.#detachTransport(this.#transport);
     this.#transport.discard();
     this.#transport.close();
   }
@@ -298,6 +317,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     const batch = this.#writeBuffer;
     this.#writeBuffer = [];
     const packets = batch.map((queued) => queued.packet);
+    this.#config.observer?.flush(this, packets);
     this.emit('flush', packets);
     const callbacks = batch.flatMap((queued) => (queued.callback === undefined ? [] : [queued.callback]));
     this.#transport.send(
@@ -308,6 +328,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
             for (const callback of callbacks) callback();
           },
     );
+    this.#config.observer?.drain(this);
     this.emit('drain');
   }
 
@@ -331,6 +352,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     process.nextTick(() => {
       this.#writeBuffer = [];
     });
+    this.#config.observer?.close(this);
     this.emit('close', reason, description);
   }
 

@@ -121,12 +121,23 @@ function runMiddleware(middleware: EngineMiddleware, req: IncomingMessage, res: 
  */
 export class UpgradeResponse extends ServerResponse {
   readonly #socket: Duplex;
+  readonly #onSocketClose = (): void => {
+    this.emit('close');
+  };
 
   constructor(req: IncomingMessage, socket: Duplex) {
     super(req);
     this.#socket = socket;
     // Loggers (pino-http) wait for 'close' of the response; it ends with the connection.
-    socket.once('close', () => this.emit('close'));
+    socket.on('close', this.#onSocketClose); // emitted once; on() spares once()'s wrapper
+  }
+
+  /**
+   * The upgrade went through: unless someone waits for this response's 'close', stop listening to the
+   * connection, so the session does not keep this object alive (heap per idle WebSocket session).
+   */
+  release(): void {
+    if (this.listenerCount('close') === 0) this.#socket.off('close', this.#onSocketClose);
   }
 
   override end(..._args: unknown[]): this {
@@ -148,6 +159,11 @@ export function queryOf(req: IncomingMessage): URLSearchParams {
     queries.set(req, query);
   }
   return query;
+}
+
+/** Drops the cached query of a request kept for a session's lifetime; queryOf() parses again if asked. */
+export function forgetQuery(req: IncomingMessage): void {
+  queries.delete(req);
 }
 
 function isTransportName(value: string): value is TransportName {

@@ -39,8 +39,8 @@ interface DataRequest {
  */
 export class PollingTransport extends TransportBase {
   readonly name = 'polling';
-  readonly #opts: Required<Omit<PollingOptions, 'holdPolicy'>>;
-  readonly #holdPolicy: PollHoldPolicy | undefined;
+  /** Kept as given (the server shares one object between its sessions); defaults applied where read. */
+  readonly #opts: PollingOptions;
   #poll: HeldPoll | null = null;
   #data: DataRequest | null = null;
   /** Set by a graceful close while no GET is held: the next GET carries the close packet. */
@@ -48,9 +48,7 @@ export class PollingTransport extends TransportBase {
 
   constructor(options: PollingOptions) {
     super();
-    const { holdPolicy, ...rest } = options;
-    this.#opts = { bodyTimeout: 30_000, closeTimeout: 30_000, ...rest };
-    this.#holdPolicy = holdPolicy;
+    this.#opts = options;
   }
 
   /** A GET is held and its connection can still carry an answer. */
@@ -116,7 +114,7 @@ export class PollingTransport extends TransportBase {
     } else if (this.discarded) {
       finish();
     } else {
-      this.#pendingClose = { finish, timer: setTimeout(() => this.#finishPendingClose(), this.#opts.closeTimeout) };
+      this.#pendingClose = { finish, timer: setTimeout(() => this.#finishPendingClose(), this.#opts.closeTimeout ?? DEFAULT_TIMEOUT) };
     }
   }
 
@@ -157,6 +155,7 @@ export class PollingTransport extends TransportBase {
     // with 'ping timeout'.
     const onAbort = (): void => {
       if (this.#poll === poll) this.#endPoll(poll);
+      else poll.release();
     };
     const poll: HeldPoll = { req, res, onAbort, holdTimer: null, deadline: Infinity, release: noop };
     this.#poll = poll;
@@ -170,12 +169,10 @@ export class PollingTransport extends TransportBase {
       return;
     }
     const handle: HeldPollHandle = { shorten: (maxHold) => this.#shorten(poll, maxHold) };
-    const admission = this.#holdPolicy?.admit(req, handle, this.#opts.pollHoldTimeout);
-    if (admission !== undefined) {
-      poll.release = admission.release;
-      // Backstop: whatever ends this request, its count ends with it (release is idempotent).
-      res.once('close', admission.release);
-    }
+    const admission = this.#opts.holdPolicy?.admit(req, handle, this.#opts.pollHoldTimeout);
+    // Whatever ends this request, its count ends with it: #endPoll releases, and so does onAbort (still
+    // listening until #endPoll) if the request closes first. release is idempotent.
+    if (admission !== undefined) poll.release = admission.release;
     this.#arm(poll, admission?.hold ?? this.#opts.pollHoldTimeout);
   }
 
@@ -245,7 +242,7 @@ export class PollingTransport extends TransportBase {
       res.end();
       req.destroy();
       this.onError(new TransportError('REQUEST_TIMEOUT', 'http request timeout'));
-    }, this.#opts.bodyTimeout);
+    }, this.#opts.bodyTimeout ?? DEFAULT_TIMEOUT);
     const cleanup = (): void => {
       clearTimeout(timer);
       req.off('data', onChunk);
@@ -317,5 +314,8 @@ export class PollingTransport extends TransportBase {
     return all;
   }
 }
+
+/** bodyTimeout and closeTimeout when not given. */
+const DEFAULT_TIMEOUT = 30_000;
 
 function noop(): void {}

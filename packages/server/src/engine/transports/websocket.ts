@@ -4,6 +4,12 @@ import type { EnginePacket } from '@switchback/protocol';
 import { TransportError } from '../errors.js';
 import { TransportBase } from '../transport.js';
 
+const owners = new WeakMap<WebSocket, WebSocketTransport>();
+// Assigned in the static block, the only code allowed to reach protected and #private members.
+let onMessage: (transport: WebSocketTransport, data: string | Buffer) => void;
+let onClose: (transport: WebSocketTransport) => void;
+let onError: (transport: WebSocketTransport, err: TransportError) => void;
+
 /** How long a closing WebSocket may take for the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -21,18 +27,24 @@ export class WebSocketTransport extends TransportBase {
   constructor(ws: WebSocket) {
     super();
     this.#ws = ws;
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (this.readyState === 'closed') return;
-      this.onData(isBinary ? rawToBuffer(data) : rawToBuffer(data).toString('utf8'));
-    });
-    ws.once('close', () => {
-      if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
-      this.onClose();
-    });
-    // ws emits 'error' for invalid or oversized frames, then closes the socket (1002/1009): report it.
-    ws.on('error', (err: Error) => {
-      this.onError(new TransportError('WEBSOCKET_ERROR', err.message, { cause: err }));
-    });
+    // Shared listeners (ws calls them with itself as `this`) find their transport here: no closures
+    // per connection (heap per idle session).
+    owners.set(ws, this);
+    ws.on('message', wsOnMessage);
+    ws.on('close', wsOnClose); // emitted once; on() spares once()'s wrapper
+    ws.on('error', wsOnError);
+  }
+
+  static {
+    onMessage = (transport, data) => {
+      if (transport.readyState === 'closed') return;
+      transport.onData(data);
+    };
+    onClose = (transport) => {
+      if (transport.#closeTimer !== null) clearTimeout(transport.#closeTimer);
+      transport.onClose();
+    };
+    onError = (transport, err) => transport.onError(err);
   }
 
   get writable(): boolean {
@@ -76,6 +88,22 @@ export class WebSocketTransport extends TransportBase {
   terminate(): void {
     this.#ws.terminate();
   }
+}
+
+function wsOnMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const transport = owners.get(this);
+  if (transport !== undefined) onMessage(transport, isBinary ? rawToBuffer(data) : rawToBuffer(data).toString('utf8'));
+}
+
+function wsOnClose(this: WebSocket): void {
+  const transport = owners.get(this);
+  if (transport !== undefined) onClose(transport);
+}
+
+// ws emits 'error' for invalid or oversized frames, then closes the socket (1002/1009): report it.
+function wsOnError(this: WebSocket, err: Error): void {
+  const transport = owners.get(this);
+  if (transport !== undefined) onError(transport, new TransportError('WEBSOCKET_ERROR', err.message, { cause: err }));
 }
 
 function rawToBuffer(data: RawData): Buffer {
