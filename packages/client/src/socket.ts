@@ -1,4 +1,4 @@
-import { PacketType } from '@switchback/protocol';
+import { PacketType, RESERVED_EVENTS } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import type { Manager } from './manager.js';
 import { RetryQueue, withError } from './retry-queue.js';
@@ -18,15 +18,6 @@ import type {
 import { Emitter } from './typed-events.js';
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap, UntypedListener } from './typed-events.js';
 
-// Names the app may listen to but not emit: they are the Socket's own events.
-const RESERVED_EVENTS = new Set<string | symbol>([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-]);
 
 function assertEmittable(ev: string | symbol): void {
   if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);

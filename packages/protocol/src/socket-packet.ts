@@ -26,8 +26,11 @@ export interface SocketPacketDecoderOptions {
   maxAttachments?: number;
 }
 
-/** Event names a peer may not emit: they mean something to the socket layer itself. */
-const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+/**
+ * Event names neither side may emit: they mean something to the socket layer itself (socket.io's list).
+ * Decoders refuse them from a peer; both socket layers refuse them from the app.
+ */
+export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | symbol>([
   'connect',
   'connect_error',
   'disconnect',

@@ -1,4 +1,4 @@
-import { PacketType } from '@switchback/protocol';
+import { PacketType, RESERVED_EVENTS } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import type { Adapter, BroadcastFlags, Room, SocketId } from './adapter.js';
 import type { Handshake } from './socket-types.js';
@@ -14,16 +14,6 @@ import type {
   Last,
   TypedEventBroadcaster,
 } from './typed-events.js';
-
-/** Names a broadcast cannot use: they mean something locally (socket.io's list). */
-const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-]);
 
 /** A socket returned by fetchSockets(): here always a local Socket, seen through this shape. */
 export interface RemoteSocket<EmitEvents extends EventsMap, SocketData> {
@@ -282,7 +272,6 @@ class RemoteSocketProxy<EmitEvents extends EventsMap, SocketData> implements Rem
 
 /** Flags for a BroadcastOperator built from a socket or namespace. */
 export type { BroadcastFlags };
-export { RESERVED_EVENTS };
 /** For Server/Namespace typings of `timeout()`. */
 export type TimeoutBroadcastOperator<EmitEvents extends EventsMap, SocketData> = BroadcastOperator<
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,

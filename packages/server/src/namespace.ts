@@ -1,6 +1,7 @@
 import { createAdapter } from './adapter.js';
 import type { Adapter, AdapterConstructor, Room, SocketId } from './adapter.js';
-import { BroadcastOperator, RESERVED_EVENTS } from './broadcast.js';
+import { RESERVED_EVENTS } from '@switchback/protocol';
+import { BroadcastOperator } from './broadcast.js';
 import type { RemoteSocket } from './broadcast.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { PacketType } from '@switchback/protocol';
+import { PacketType, RESERVED_EVENTS } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import type { Adapter, BroadcastFlags, EncodedPacket, Room, SocketId, WriteOptions } from './adapter.js';
-import { BroadcastOperator, RESERVED_EVENTS } from './broadcast.js';
+import { BroadcastOperator } from './broadcast.js';
 import type { Client } from './client.js';
 import type { EngineSocket } from './engine/index.js';
 import { buildHandshake } from './handshake.js';
