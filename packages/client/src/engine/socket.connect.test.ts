@@ -6,7 +6,8 @@ import type { SocketOptions, WebSocketConstructorLike } from './types.js';
 import { InMemoryFallbackMemory } from './fallback-memory.js';
 import { startEngineServer } from './test-support/engine-server.js';
 import type { TestEngineServer } from './test-support/engine-server.js';
-import { startStallProxy } from './test-support/stall-proxy.js';
+// The repository's one stalling TCP proxy (also used by the integration and e2e tests).
+import { startTcpProxy } from '../../../../test/helpers/tcp-proxy.js';
 import { waitFor } from './test-support/wait.js';
 
 const WS: WebSocketConstructorLike = WsWebSocket;
@@ -95,7 +96,7 @@ describe('transport choice against the real engine.io server', () => {
   it('falls back to polling within webSocketTimeout + 1 s behind a proxy that stalls after the 101', async () => {
     const s = await server();
     s.engine.on('connection', echo);
-    const proxy = await startStallProxy({ targetPort: s.port });
+    const proxy = await startTcpProxy(s.port, { kind: 'stall-after-101' });
     cleanups.push(() => proxy.close());
     const memory = new InMemoryFallbackMemory();
     const started = Date.now();
@@ -110,7 +111,7 @@ describe('transport choice against the real engine.io server', () => {
   it('fails over transparently when the proxy passes the open packet and then stalls', async () => {
     const s = await server();
     s.engine.on('connection', echo);
-    const proxy = await startStallProxy({ targetPort: s.port, passServerFrames: 1 });
+    const proxy = await startTcpProxy(s.port, { kind: 'stall-after-frames', frames: 1 });
     cleanups.push(() => proxy.close());
     const socket = client(proxy.url, { WebSocket: WS, webSocketTimeout: 500 });
     const opens: number[] = [];
@@ -139,7 +140,7 @@ describe('transport choice against the real engine.io server', () => {
   it('a stalled upgrade probe leaves the session on polling, still working (upgradeError)', async () => {
     const s = await server();
     s.engine.on('connection', echo);
-    const proxy = await startStallProxy({ targetPort: s.port });
+    const proxy = await startTcpProxy(s.port, { kind: 'stall-after-101' });
     cleanups.push(() => proxy.close());
     const memory = new InMemoryFallbackMemory();
     const key = `http://127.0.0.1:${proxy.port}/engine.io/`;
