@@ -2,13 +2,13 @@ import { EventEmitter } from 'eventemitter3';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
-import type { EnginePacket } from '@switchback/protocol';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { applyCors } from './cors.js';
 import { serializeCookie } from './cookie.js';
 import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade, engineErrorMessages } from './errors.js';
 import { ClientRegistry } from './client-registry.js';
+import { matchesPath, mountRequests, mountUpgrades } from './http-mount.js';
+import type { ConnectMiddleware } from './http-mount.js';
 import { InFlight, refuseClosed } from './in-flight.js';
 import { normalizePath, resolveOptions } from './options.js';
 import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
@@ -18,32 +18,17 @@ import type { SessionConfig, SessionObserver } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
 import type { PollingOptions } from './transports/polling.js';
+import type { EngineServerEvents } from './server-events.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { UpgradeResponse, forgetQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
 import type { EngineMiddleware, VerifyContext } from './verify.js';
+import { createWebSocketServer, headersOf, wsOnIgnoredError } from './websocket-server.js';
 
 export type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
 
-export interface ConnectionError {
-  req: IncomingMessage;
-  code: number;
-  message: string;
-  context: unknown;
-}
-
-export interface EngineServerEvents {
-  connection: [socket: EngineSocket];
-  connection_error: [err: ConnectionError];
-  initial_headers: [headers: Record<string, string>, req: IncomingMessage];
-  headers: [headers: Record<string, string>, req: IncomingMessage];
-  /** A session's write buffer is about to be handed to its transport. */
-  flush: [socket: EngineSocket, buffer: EnginePacket[]];
-  /** A session's write buffer was handed to its transport. */
-  drain: [socket: EngineSocket];
-}
-
+export type { ConnectionError, EngineServerEvents } from './server-events.js';
 export type { EngineMiddleware } from './verify.js';
-export type ConnectMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+export type { ConnectMiddleware } from './http-mount.js';
 
 /**
  * The Engine.IO v4 server: handshake, session registry and routing of polling requests and
@@ -143,16 +128,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    */
   attach(server: HttpServer, options?: AttachOptions): void {
     const path = options?.path === undefined ? this.opts.path : normalizePath(options.path);
-    const previous = server.listeners('request').slice();
-    server.removeAllListeners('request');
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-      if (this.#matches(req.url, path)) {
-        this.handleRequest(req, res);
-        return;
-      }
-      for (const listener of previous) Reflect.apply(listener, server, [req, res]);
-    };
-    server.on('request', onRequest);
+    mountRequests(server, path, (req, res) => this.handleRequest(req, res));
     this.attachUpgrade(server, { path });
   }
 
@@ -172,21 +148,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #listenTo(server: HttpServer, path: string): void {
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (this.#matches(req.url, path)) {
-        this.handleUpgrade(req, socket, head);
-      } else if (server.listenerCount('upgrade') === 1) {
-        // Ours is the only listener: do what Node does without one instead of leaving the socket open.
-        socket.destroy();
-      }
-    };
-    const onClose = (): void => this.close();
-    server.on('upgrade', onUpgrade);
-    server.once('close', onClose);
-    this.#detach.push(() => {
-      server.off('upgrade', onUpgrade);
-      server.off('close', onClose);
-    });
+    const detach = mountUpgrades(server, path, (req, socket, head) => this.handleUpgrade(req, socket, head), () => this.close());
+    this.#detach.push(detach);
   }
 
   /**
@@ -199,7 +162,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   middleware(): ConnectMiddleware {
     return (req, res, next) => {
       const original = 'originalUrl' in req && typeof req.originalUrl === 'string' ? req.originalUrl : req.url;
-      if (this.#matches(original, this.opts.path)) this.handleRequest(req, res);
+      if (matchesPath(original, this.opts.path)) this.handleRequest(req, res);
       else next();
     };
   }
@@ -219,20 +182,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #createWebSocketServer(): WebSocketServer {
-    const wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: this.opts.maxHttpBufferSize,
-      // permessage-deflate costs ~300 KB per socket (socket.io#3477); engine.io also disables it.
-      perMessageDeflate: false,
-    });
-    wss.on('headers', (lines, req) => this.#onWebSocketHeaders(lines, req));
-    return wss;
-  }
-
-  #matches(url: string | undefined, path: string): boolean {
-    const pathname = (url ?? '').split('?', 1)[0] ?? '';
-    return pathname === path.slice(0, -1) || pathname.startsWith(path);
+    return createWebSocketServer(this.opts.maxHttpBufferSize, (lines, req) => this.#onWebSocketHeaders(lines, req));
   }
 
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -403,12 +353,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #onWebSocketHeaders(lines: string[], req: IncomingMessage): void {
-    const headers: Record<string, string> = {};
-    const res = this.#upgradeResponses.get(req);
+    const headers = headersOf(this.#upgradeResponses.get(req));
     this.#upgradeResponses.delete(req);
-    for (const [name, value] of Object.entries(res?.getHeaders() ?? {})) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-    }
     // The session id is not known yet here, so (as engine.io) no cookie on a WebSocket handshake.
     this.#decorateHeaders(headers, req, undefined, !queryOf(req).has('sid'));
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
@@ -436,8 +382,4 @@ export function attach(server: HttpServer, options?: EngineServerOptions): Engin
 function exposeQuery(req: IncomingMessage): void {
   if (Reflect.has(req, '_query')) return;
   Reflect.set(req, '_query', Object.fromEntries(queryOf(req)));
-}
-
-function wsOnIgnoredError(): void {
-  // The transport (or the refusal path) decides what happens to the socket; see WebSocketTransport.
 }
