@@ -29,3 +29,14 @@ export function toBinaryType(data: ArrayBuffer, binaryType: BinaryType): ArrayBu
   }
   return data;
 }
+
+/** A received message's data as the app gets it. A bare `4` is an empty text message, not nothing. */
+export function decodeMessage(raw: string | ArrayBuffer | ArrayBufferView | undefined, binaryType: BinaryType): string | ArrayBuffer | Uint8Array {
+  const data = raw ?? '';
+  if (typeof data === 'string') return data;
+  return toBinaryType(data instanceof ArrayBuffer ? data : copyToArrayBuffer(data), binaryType);
+}
+
+function copyToArrayBuffer(view: ArrayBufferView): ArrayBuffer {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer;
+}

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'eventemitter3';
 import { isProtocolError, parseOpenPacketData } from '@switchback/protocol';
-import type { BinaryLike, EnginePacket, EnginePacketType, OpenPacketData } from '@switchback/protocol';
+import type { BinaryLike, EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { defaultWebSocket } from '#websocket-constructor';
-import { defaultBinaryType, toBinaryType } from './binary-type.js';
+import { decodeMessage, defaultBinaryType } from './binary-type.js';
 import type { BinaryType } from './binary-type.js';
-import { defaultClock, Timer, unrefClock } from './clock.js';
+import { defaultClock, unrefClock } from './clock.js';
 import { planConnection } from './connection-plan.js';
 import type { ConnectionPlan } from './connection-plan.js';
 import { EngineError } from './errors.js';
@@ -14,15 +14,16 @@ import { createTransportContext } from './transport.js';
 import type { BaseTransport, TransportContext } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
 import { WebSocketTransport } from './transports/websocket.js';
-import type { Clock, FallbackMemory, SocketOptions, Transport, TransportName, WebSocketConstructorLike } from './types.js';
+import { TransportBinding } from './transport-binding.js';
+import type { Clock, SocketOptions, Transport, TransportName, WebSocketConstructorLike } from './types.js';
 import { UpgradeProbe } from './upgrade.js';
 import { resolveEndpoint } from './uri.js';
-import { clearStrikes, takeUpgradeAttempt } from './websocket-strikes.js';
+import { heartbeatWindow, WebSocketFallback } from './websocket-fallback.js';
 import { WriteBuffer } from './write-buffer.js';
 import { TRANSITIONS } from './socket-phase.js';
-import type { CreatedPacket, Phase, SocketEvents } from './socket-phase.js';
+import type { Phase, SocketEvents } from './socket-phase.js';
 import { onBeforeUnload } from './unload.js';
-import { noteWebSocketEnd } from './websocket-strikes.js';
+import { isBlob, Outbox } from './outbox.js';
 
 export type { CreatedPacket, SocketEvents } from './socket-phase.js';
 
@@ -31,7 +32,6 @@ export type HandshakeData = OpenPacketData;
 export type SocketState = 'opening' | 'open' | 'closing' | 'closed';
 
 const DEFAULT_WEBSOCKET_TIMEOUT = 3000;
-const DEFAULT_FALLBACK_TTL = 60 * 60 * 1000;
 
 /** What each internal phase looks like from outside ('verifying' and 'failing-over' are 'open'). */
 const PUBLIC_STATE: Readonly<Record<Phase['name'], SocketState>> = {
@@ -43,10 +43,6 @@ const PUBLIC_STATE: Readonly<Record<Phase['name'], SocketState>> = {
   closing: 'closing',
   closed: 'closed',
 };
-
-function isBlob(value: unknown): value is Blob {
-  return typeof Blob !== 'undefined' && value instanceof Blob;
-}
 
 /**
  * One Engine.IO v4 connection, engine.io-client's `Socket` shape. WebSocket first with a stall-proof
@@ -67,24 +63,24 @@ export class Socket extends EventEmitter<SocketEvents> {
   readonly opts: Readonly<SocketOptions>;
   readonly #clock: Clock;
   readonly #ctx: TransportContext & { WebSocket: WebSocketConstructorLike | null | undefined };
-  readonly #memory: FallbackMemory | undefined;
-  readonly #memoryKey: string;
-  readonly #wsTimeout: number;
+  readonly #fallback: WebSocketFallback;
   readonly #heartbeat: HeartbeatMonitor;
-  readonly #stallTimer: Timer;
   readonly #writes = new WriteBuffer();
+  readonly #outbox = new Outbox(this.#writes, {
+    created: (packet) => this.emit('packetCreate', packet),
+    flush: () => this.#flush(),
+  });
+  readonly #binding = new TransportBinding({
+    packet: (packet) => this.#onPacket(packet),
+    drain: () => this.#onDrain(),
+    error: (err) => this.#onTransportError(err),
+    close: (reason, description) => this.#onTransportClose(reason, description),
+  });
   #phase: Phase = { name: 'idle' };
   #plan: ConnectionPlan | undefined;
   #transport: BaseTransport;
-  #generation = 0;
-  #detach: (() => void) | undefined;
   #session: OpenPacketData | undefined;
   #probe: UpgradeProbe | undefined;
-  /** When the current WebSocket became the transport (direct open or upgrade), for strike bookkeeping. */
-  #webSocketSince: number | undefined;
-  /** An upgrade out of a remembered fallback: forget the fallback once this WebSocket has lived long. */
-  #forgetAfterProof = false;
-  #flushScheduled = false;
   #removeUnloadListener: (() => void) | undefined;
 
   constructor(uri: string, opts?: SocketOptions);
@@ -97,11 +93,14 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.#clock = opts.autoUnref === true ? unrefClock(opts.clock ?? defaultClock) : (opts.clock ?? defaultClock);
     const endpoint = resolveEndpoint(uri, opts);
     this.#ctx = createTransportContext(endpoint, opts, this.#clock, () => this.#heartbeat.expired());
-    this.#memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
-    this.#memoryKey = fallbackKey(endpoint.origin, endpoint.path);
-    this.#wsTimeout = opts.webSocketTimeout ?? DEFAULT_WEBSOCKET_TIMEOUT;
+    this.#fallback = new WebSocketFallback({
+      clock: this.#clock,
+      memory: opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory()),
+      memoryKey: fallbackKey(endpoint.origin, endpoint.path),
+      webSocketTimeout: opts.webSocketTimeout ?? DEFAULT_WEBSOCKET_TIMEOUT,
+      fallbackTtl: opts.fallbackTtl,
+    });
     this.#heartbeat = new HeartbeatMonitor(this.#clock, () => this.#onClose('ping timeout'));
-    this.#stallTimer = new Timer(this.#clock);
     const first = opts.transports?.[0] ?? 'websocket';
     this.#transport = this.#createTransport(first);
     // Close silently on page unload so the server does not wait for a ping timeout.
@@ -129,23 +128,8 @@ export class Socket extends EventEmitter<SocketEvents> {
       this.#onClose('ping timeout');
       return this;
     }
-    if (isBlob(data)) {
-      const entry = this.#writes.pushPending(callback);
-      data.arrayBuffer().then(
-        (buffer) => {
-          const packet: CreatedPacket = { type: 'message', data: buffer, options: { compress } };
-          entry.packet = packet;
-          this.emit('packetCreate', packet);
-          this.#scheduleFlush();
-        },
-        () => {
-          entry.packet = { type: 'noop' };
-          this.#scheduleFlush();
-        },
-      );
-      return this;
-    }
-    this.#sendPacket('message', data, callback, compress);
+    if (isBlob(data)) this.#outbox.pushBlob(data, compress, callback);
+    else this.#outbox.push('message', data, callback, compress);
     return this;
   }
 
@@ -176,7 +160,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     const plan = planConnection({
       transports: this.opts.transports ?? ['websocket', 'polling'],
       hasWebSocket: this.#ctx.WebSocket != null,
-      remembered: this.#memory?.get(this.#memoryKey) === 'polling',
+      remembered: this.#fallback.remembered(),
       upgrade: this.opts.upgrade ?? true,
     });
     if (plan instanceof EngineError) {
@@ -194,7 +178,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.#setTransport(transport);
     if (name === 'websocket' && this.#plan?.fallback === true) {
       // No open packet within webSocketTimeout.
-      this.#stallTimer.start(this.#wsTimeout, () => this.#fallBack());
+      this.#fallback.startStallTimer(() => this.#fallBack());
     }
     transport.open();
   }
@@ -205,32 +189,8 @@ export class Socket extends EventEmitter<SocketEvents> {
 
   /** One place that wires a transport; events from an older generation are dropped. */
   #setTransport(transport: BaseTransport): void {
-    this.#detach?.();
-    const generation = ++this.#generation;
-    const current = (): boolean => generation === this.#generation;
-    const onPacket = (packet: EnginePacket): void => {
-      if (current()) this.#onPacket(packet);
-    };
-    const onDrain = (): void => {
-      if (current()) this.#onDrain();
-    };
-    const onError = (err: Error): void => {
-      if (current()) this.#onTransportError(err);
-    };
-    const onClose = (reason: string, description?: unknown): void => {
-      if (current()) this.#onTransportClose(reason, description);
-    };
-    transport.on('packet', onPacket);
-    transport.on('drain', onDrain);
-    transport.on('error', onError);
-    transport.on('close', onClose);
+    this.#binding.bind(transport);
     this.#transport = transport;
-    this.#detach = () => {
-      transport.off('packet', onPacket);
-      transport.off('drain', onDrain);
-      transport.off('error', onError);
-      transport.off('close', onClose);
-    };
   }
 
   #setPhase(next: Phase): void {
@@ -251,22 +211,19 @@ export class Socket extends EventEmitter<SocketEvents> {
     }
     if (phase.name === 'verifying' && (phase.firstSendAt !== undefined || packet.type === 'ping')) {
       // The round trip is proven: the server answered something we sent (or is pinging us).
-      this.#stallTimer.stop();
+      this.#fallback.stopStallTimer();
       this.#writes.confirm();
       this.#setPhase({ name: 'open', openedAt: phase.openedAt });
     }
     switch (packet.type) {
       case 'ping':
         this.#heartbeat.reset(heartbeatWindow(this.#session));
-        this.#forgetFallbackIfProven();
-        this.#sendPacket('pong');
+        this.#fallback.forgetIfProven(this.#session);
+        this.#outbox.push('pong');
         this.emit('ping');
         break;
       case 'message': {
-        // A bare `4` is an empty text message, not nothing.
-        const raw = packet.data ?? '';
-        const bytes = typeof raw === 'string' || raw instanceof ArrayBuffer ? raw : copyToArrayBuffer(raw);
-        const data = typeof bytes === 'string' ? bytes : toBinaryType(bytes, this.binaryType);
+        const data = decodeMessage(packet.data, this.binaryType);
         this.emit('data', data);
         this.emit('message', data);
         break;
@@ -288,7 +245,7 @@ export class Socket extends EventEmitter<SocketEvents> {
       }
       return;
     }
-    this.#stallTimer.stop();
+    this.#fallback.stopStallTimer();
     this.id = data.sid;
     this.#session = data;
     this.#transport.setSession(data);
@@ -296,41 +253,23 @@ export class Socket extends EventEmitter<SocketEvents> {
     const now = this.#clock.now();
     if (phase.name === 'failing-over') {
       // A new session behind the same public socket: the app's queued writes go out on it.
-      this.#rememberFallback();
+      this.#fallback.remember();
       this.#setPhase({ name: 'open', openedAt: now });
       this.#flush();
       return;
     }
     const onWebSocket = this.#transport.name === 'websocket';
-    this.#webSocketSince = onWebSocket ? now : undefined;
+    this.#fallback.opened(onWebSocket, now);
     if (onWebSocket && this.#plan?.fallback === true) this.#setPhase({ name: 'verifying', openedAt: now, firstSendAt: undefined });
     else this.#setPhase({ name: 'open', openedAt: now });
-    if (phase.name === 'opening' && phase.fellBack) this.#rememberFallback();
+    if (phase.name === 'opening' && phase.fellBack) this.#fallback.remember();
     this.emit('handshake', data);
     this.emit('open');
     if (this.#phase.name === 'closed') return;
     this.#flush();
-    if (!onWebSocket && this.#plan?.upgrade === true && data.upgrades.includes('websocket') && this.#mayProbe()) {
+    if (!onWebSocket && this.#plan?.upgrade === true && data.upgrades.includes('websocket') && this.#fallback.mayProbe()) {
       this.#startProbe();
     }
-  }
-
-  #sendPacket(type: EnginePacketType, data?: string | BinaryLike, callback?: () => void, compress = true): void {
-    const options = { compress };
-    const packet: CreatedPacket = data === undefined ? { type, options } : { type, data, options };
-    this.#writes.push(packet, callback);
-    this.emit('packetCreate', packet);
-    this.#scheduleFlush();
-  }
-
-  // Sends made in the same tick go out together (one POST over polling).
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
   }
 
   #flush(): void {
@@ -342,7 +281,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     if (phase.name === 'verifying' && phase.firstSendAt === undefined) {
       phase.firstSendAt = this.#clock.now();
       // No answer within webSocketTimeout of the first send.
-      this.#stallTimer.start(this.#wsTimeout, () => this.#failOver());
+      this.#fallback.startStallTimer(() => this.#failOver());
     }
     this.#transport.send(batch);
     this.emit('flush');
@@ -385,17 +324,17 @@ export class Socket extends EventEmitter<SocketEvents> {
 
   /** The WebSocket failed before the open packet: start over on polling. */
   #fallBack(): void {
-    this.#stallTimer.stop();
-    this.#detach?.();
+    this.#fallback.stopStallTimer();
+    this.#binding.unbind();
     this.#transport.close();
     this.#connect('polling', true);
   }
 
   /** The WebSocket opened but failed its first round trip: replace it by a polling session, unseen. */
   #failOver(): void {
-    this.#stallTimer.stop();
+    this.#fallback.stopStallTimer();
     this.#heartbeat.stop();
-    this.#detach?.();
+    this.#binding.unbind();
     this.#transport.close();
     this.#writes.requeueUnconfirmed();
     this.#session = undefined;
@@ -405,35 +344,12 @@ export class Socket extends EventEmitter<SocketEvents> {
     polling.open();
   }
 
-  /**
-   * While a fallback is remembered, the upgrade is tried once in the background per memory (per page in
-   * browsers, per Manager in Node), not on every reconnect: a proxy that passes the probe and then
-   * stalls would otherwise make the client flap between polling and a dying WebSocket forever.
-   */
-  #mayProbe(): boolean {
-    if (this.#memory === undefined || this.#memory.get(this.#memoryKey) !== 'polling') return true;
-    return takeUpgradeAttempt(this.#memory, this.#memoryKey);
-  }
-
-  #forgetFallbackIfProven(): void {
-    const since = this.#webSocketSince;
-    if (!this.#forgetAfterProof || since === undefined || this.#memory === undefined) return;
-    if (this.#clock.now() - since < 2 * heartbeatWindow(this.#session)) return;
-    this.#forgetAfterProof = false;
-    this.#memory.delete(this.#memoryKey);
-    clearStrikes(this.#memory, this.#memoryKey);
-  }
-
-  #rememberFallback(): void {
-    this.#memory?.set(this.#memoryKey, 'polling', this.opts.fallbackTtl ?? DEFAULT_FALLBACK_TTL);
-  }
-
   #startProbe(): void {
     if (this.#probe !== undefined) return;
     const polling = this.#transport;
     this.#probe = new UpgradeProbe({
       clock: this.#clock,
-      timeoutMs: Math.max(this.#wsTimeout, 1000),
+      timeoutMs: this.#fallback.probeTimeoutMs,
       current: polling,
       createWebSocket: () => this.#createTransport('websocket'),
       onUpgrading: (ws) => {
@@ -446,10 +362,7 @@ export class Socket extends EventEmitter<SocketEvents> {
         ws.send([{ type: 'upgrade' }]);
         this.upgrading = false;
         this.#probe = undefined;
-        this.#webSocketSince = this.#clock.now();
-        // A proxy may pass the probe and stall right after (phoenix#6766): the fallback is forgotten only
-        // once this WebSocket has outlived the short-lived window, not at the switch.
-        this.#forgetAfterProof = this.#memory?.get(this.#memoryKey) === 'polling';
+        this.#fallback.upgraded();
         this.emit('upgrade', ws);
       },
       onFailed: (err) => {
@@ -464,22 +377,13 @@ export class Socket extends EventEmitter<SocketEvents> {
   #onClose(reason: string, description?: unknown): void {
     if (this.#phase.name === 'closed') return;
     const phase = this.#phase;
-    const since = this.#webSocketSince;
-    if (this.#memory !== undefined && this.#transport.name === 'websocket' && since !== undefined && (phase.name === 'open' || phase.name === 'verifying')) {
-      const blocked = noteWebSocketEnd(this.#memory, this.#memoryKey, {
-        pingTimeout: reason === 'ping timeout',
-        lifetime: this.#clock.now() - since,
-        heartbeatWindow: heartbeatWindow(this.#session),
-      });
-      if (blocked) this.#rememberFallback();
-    }
-    this.#stallTimer.stop();
+    if (phase.name === 'open' || phase.name === 'verifying') this.#fallback.closing(this.#transport.name, reason, this.#session);
+    this.#fallback.stopStallTimer();
     this.#heartbeat.stop();
     this.#probe?.abort();
     this.#probe = undefined;
     this.upgrading = false;
-    this.#detach?.();
-    this.#detach = undefined;
+    this.#binding.release();
     this.#transport.close();
     this.#writes.clear();
     this.#removeUnloadListener?.();
@@ -487,13 +391,4 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.id = null;
     this.emit('close', reason, description);
   }
-}
-
-/** How long the session may stay silent before it is dead (no limit before the handshake). */
-function heartbeatWindow(session: OpenPacketData | undefined): number {
-  return session === undefined ? Infinity : session.pingInterval + session.pingTimeout;
-}
-
-function copyToArrayBuffer(view: ArrayBufferView): ArrayBuffer {
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer;
 }
