@@ -1,18 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { sourceAliases } from './vitest.aliases.js';
 
-const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-
-// Tests run against the sources: every package specifier resolves to its src entry.
-const alias = [
-  { find: /^@switchback\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
-  { find: /^@switchback\/server\/engine$/, replacement: src('./packages/server/src/engine/index.ts') },
-  { find: /^@switchback\/server$/, replacement: src('./packages/server/src/index.ts') },
-  { find: /^@switchback\/client\/engine$/, replacement: src('./packages/client/src/engine/index.ts') },
-  { find: /^#websocket-constructor$/, replacement: src('./packages/client/src/engine/websocket-constructor.node.ts') },
-  { find: /^#http-request$/, replacement: src('./packages/client/src/engine/http-request.node.ts') },
-  { find: /^@switchback\/client$/, replacement: src('./packages/client/src/index.ts') },
-];
+const alias = sourceAliases;
 
 export default defineConfig({
   resolve: { alias },

@@ -1,24 +1,12 @@
 // Own config for the browser end-to-end suite: `vitest run --config test/e2e/vitest.config.ts`
-// (after `bash scripts/e2e-deps.sh`). The alias list is copied from the root vitest.config.ts:
+// (after `bash scripts/e2e-deps.sh`). The source aliases are shared with the root config (vitest.aliases.ts):
 // @switchback/* resolve to sources; the server side runs in Node, the page gets an esbuild bundle.
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-
-const alias = [
-  { find: /^@switchback\/protocol$/, replacement: src('../../packages/protocol/src/index.ts') },
-  { find: /^@switchback\/server\/engine$/, replacement: src('../../packages/server/src/engine/index.ts') },
-  { find: /^@switchback\/server$/, replacement: src('../../packages/server/src/index.ts') },
-  { find: /^@switchback\/client\/engine$/, replacement: src('../../packages/client/src/engine/index.ts') },
-  { find: /^#websocket-constructor$/, replacement: src('../../packages/client/src/engine/websocket-constructor.node.ts') },
-  { find: /^#http-request$/, replacement: src('../../packages/client/src/engine/http-request.node.ts') },
-  { find: /^@switchback\/client$/, replacement: src('../../packages/client/src/index.ts') },
-];
+import { repositoryRoot, sourceAliases } from '../../vitest.aliases.js';
 
 export default defineConfig({
-  root: src('../..'),
-  resolve: { alias },
+  root: repositoryRoot,
+  resolve: { alias: sourceAliases },
   test: {
     include: ['test/e2e/**/*.test.ts'],
     environment: 'node',
