@@ -11,6 +11,9 @@ export async function bundleClient() {
     target: 'es2020',
     minify: true,
     write: false,
+    // Bundle the installed package as an app would. Without this, esbuild would pick up the repository's
+    // root tsconfig.json, whose `paths` point the client's subpath imports at the Node-only sources.
+    tsconfigRaw: {},
   });
   const [file] = result.outputFiles;
   if (!file) throw new Error('esbuild produced no output for the chat client');

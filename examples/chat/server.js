@@ -53,7 +53,9 @@ io.on('connection', (socket) => {
 });
 
 httpServer.listen(port, () => {
-  console.log(`Switchback chat on http://localhost:${port}  (force polling: http://localhost:${port}/?transport=polling)`);
+  const address = httpServer.address();
+  const actual = typeof address === 'object' && address !== null ? address.port : port;
+  console.log(`Switchback chat on http://localhost:${actual}  (force polling: http://localhost:${actual}/?transport=polling)`);
 });
 
 const shutdown = () => {
