@@ -1,10 +1,9 @@
 // Engine.IO v4 conformance, black box: upgrade, error answers and CORS, against each target.
 // Spec: socketio/engine.io-protocol README (v4). Where the reference server differs from the spec,
 // the test follows the reference (deployed clients expect it) and quotes the spec.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ENGINE_PATH,
-  Polling,
   nextEngineSocket,
   rawPost,
   rawWebSocket,
@@ -13,25 +12,15 @@ import {
   until,
   waitFor,
   within,
-  type EngineLike,
-  type EngineOptions,
   type OpenPacket,
-  type Running,
   type Target,
 } from './support.js';
+import { useEngine } from './socketio-support.js';
 
 const SEP = '\x1e';
 
 describe.each(selectedTargets())('Engine.IO v4 — $name', (target: Target) => {
-  let running: Running<EngineLike> | undefined;
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-  });
-  const start = async (opts?: EngineOptions): Promise<{ engine: EngineLike; http: Polling; url: string }> => {
-    running = await target.engine(opts);
-    return { engine: running.server, http: new Polling(running.url, ENGINE_PATH), url: running.url };
-  };
+  const start = useEngine(target);
 
   describe('upgrade', () => {
     it('2probe -> 3probe, pending GET answered with "6", "5" completes; polling for that sid then gets 400', async () => {

@@ -1,9 +1,11 @@
 // Raw Socket.IO speakers over polling and WebSocket for the conformance suite (no client library).
 import { afterEach } from 'vitest';
 import {
+  ENGINE_PATH,
   IO_PATH,
   Polling,
   rawWebSocket,
+  type EngineLike,
   type EngineOptions,
   type IoLike,
   type NamespaceLike,
@@ -77,6 +79,19 @@ export const bin = (value: unknown): number[] => {
   if (!Buffer.isBuffer(value)) throw new Error(`expected a Buffer, got ${typeof value}`);
   return [...value];
 };
+
+/** Starts an Engine.IO server of `target` per test and closes it after each (call inside describe). */
+export function useEngine(target: Target): (opts?: EngineOptions) => Promise<{ engine: EngineLike; http: Polling; url: string }> {
+  let running: Running<EngineLike> | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  return async (opts) => {
+    running = await target.engine(opts);
+    return { engine: running.server, http: new Polling(running.url, ENGINE_PATH), url: running.url };
+  };
+}
 
 /** Starts a Socket.IO server of `target` per test and closes it after each (call inside describe). */
 export function useIo(target: Target): (opts?: EngineOptions) => Promise<{ io: IoLike; url: string }> {
