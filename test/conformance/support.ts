@@ -3,7 +3,7 @@
 // The raw speakers are adapted from test/helpers/raw.ts (not edited there), with a configurable path.
 import { createServer, request as httpRequest, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket } from 'ws';
+import { rawWebSocket as sharedRawWebSocket, type RawWebSocket } from '../helpers/raw.js';
 
 // ---------------------------------------------------------------------------------------------
 // Structural views of what the tests use; both implementations satisfy them.
@@ -256,49 +256,11 @@ export function rawPost(url: string, body: string): Promise<{ status: number | '
 // ---------------------------------------------------------------------------------------------
 // Raw WebSocket
 
-export interface RawWebSocket {
-  readonly ws: WebSocket;
-  next(ms?: number): Promise<string | Buffer>;
-  /** Resolves with the close code once the connection is closed. */
-  readonly closed: Promise<number>;
-  send(data: string | Buffer): void;
-}
+export type { RawWebSocket };
 
-export async function rawWebSocket(base: string, path: string, query: Record<string, string> = {}): Promise<RawWebSocket> {
-  const params = new URLSearchParams({ EIO: '4', transport: 'websocket', ...query });
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${path}?${params.toString()}`);
-  const frames: Array<string | Buffer> = [];
-  const waiters: Array<(frame: string | Buffer) => void> = [];
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    const frame = isBinary ? data : data.toString();
-    const waiter = waiters.shift();
-    if (waiter) waiter(frame);
-    else frames.push(frame);
-  });
-  const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', (err: Error) => reject(err));
-  });
-  ws.on('error', () => undefined);
-  return {
-    ws,
-    closed,
-    send(data) {
-      ws.send(data);
-    },
-    next(ms = 5_000) {
-      const queued = frames.shift();
-      if (queued !== undefined) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no WebSocket frame in time')), ms);
-        waiters.push((frame) => {
-          clearTimeout(timer);
-          resolve(frame);
-        });
-      });
-    },
-  };
+/** The repository's bare WebSocket speaker, with the endpoint path first as this suite calls it. */
+export function rawWebSocket(base: string, path: string, query: Record<string, string> = {}): Promise<RawWebSocket> {
+  return sharedRawWebSocket(base, query, path);
 }
 
 /** Rejects if `promise` does not settle within `ms` (a named failure instead of a test timeout). */

@@ -56,13 +56,19 @@ export interface RawWebSocket {
   readonly ws: WebSocket;
   readonly frames: Array<string | Buffer>;
   next(ms?: number): Promise<string | Buffer>;
-  closed: Promise<number>;
+  /** Resolves with the close code once the connection is closed. */
+  readonly closed: Promise<number>;
+  send(data: string | Buffer): void;
 }
 
 /** A bare WebSocket to the Engine.IO endpoint; frames are queued for `next()`. */
-export async function rawWebSocket(base: string, query: Record<string, string> = {}): Promise<RawWebSocket> {
+export async function rawWebSocket(
+  base: string,
+  query: Record<string, string> = {},
+  path = '/socket.io/',
+): Promise<RawWebSocket> {
   const params = new URLSearchParams({ EIO: '4', transport: 'websocket', ...query });
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/socket.io/?${params.toString()}`);
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${path}?${params.toString()}`);
   const frames: Array<string | Buffer> = [];
   const waiters: Array<(frame: string | Buffer) => void> = [];
   ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -81,6 +87,9 @@ export async function rawWebSocket(base: string, query: Record<string, string> =
     ws,
     frames,
     closed,
+    send(data) {
+      ws.send(data);
+    },
     next(ms = 5_000) {
       const queued = frames.shift();
       if (queued !== undefined) return Promise.resolve(queued);
