@@ -40,33 +40,24 @@ function listen(server) {
   });
 }
 
+async function socketLayerApp(moduleName, transports) {
+  const { Server } = await import(moduleName);
+  const http = createServer();
+  const io = new Server(http, transports ? { transports } : {});
+  io.on('connection', (socket) => {
+    sessions += 1;
+    socket.on('disconnect', () => (sessions -= 1));
+    socket.on('echo', (m) => socket.emit('echo', m));
+    socket.on('flood', floodOnMessage);
+    socket.emit('hello', 'world');
+  });
+  return { http, close: () => new Promise((resolve) => io.close(() => resolve())) };
+}
+
 const starters = {
-  async switchback({ transports }) {
-    const { Server } = await import('@switchback/server');
-    const http = createServer();
-    const io = new Server(http, transports ? { transports } : {});
-    io.on('connection', (socket) => {
-      sessions += 1;
-      socket.on('disconnect', () => (sessions -= 1));
-      socket.on('echo', (m) => socket.emit('echo', m));
-      socket.on('flood', floodOnMessage);
-      socket.emit('hello', 'world');
-    });
-    return { http, close: () => new Promise((resolve) => io.close(() => resolve())) };
-  },
-  async socketio({ transports }) {
-    const { Server } = await import('socket.io');
-    const http = createServer();
-    const io = new Server(http, transports ? { transports } : {});
-    io.on('connection', (socket) => {
-      sessions += 1;
-      socket.on('disconnect', () => (sessions -= 1));
-      socket.on('echo', (m) => socket.emit('echo', m));
-      socket.on('flood', floodOnMessage);
-      socket.emit('hello', 'world');
-    });
-    return { http, close: () => new Promise((resolve) => io.close(() => resolve())) };
-  },
+  // The same app on both Socket.IO-shaped servers: only the import differs.
+  switchback: ({ transports }) => socketLayerApp('@switchback/server', transports),
+  socketio: ({ transports }) => socketLayerApp('socket.io', transports),
   async engineio({ transports }) {
     const { Server } = await import('engine.io');
     const http = createServer();
