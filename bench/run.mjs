@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Side-by-side benchmarks: Switchback, Socket.IO, engine.io, raw ws and raw http keep-alive.
-// Usage: node bench/run.mjs [--quick] [--reps N]
+// Usage: node bench/run.mjs [--quick] [--reps N] [--only STEP,STEP]
+//   --only runs just the named steps (first, pingpong, flood, fallback, idle, bundle), prints the tables
+//   and writes nothing to bench/results/ (the published files always come from a complete run).
 // Servers and load generators run in forked processes on 127.0.0.1; every repetition runs each
 // library in turn (A B C D E, A B C D E, ...) and ratios are computed per repetition.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +25,23 @@ const settings = quick
   ? { reps: 3, warmupMs: 300, durationMs: 1000, floodMessages: 20_000, idleSessions: 500, samples: 10, connectSamples: 5, stallSamples: 1 }
   : { reps: 5, warmupMs: 1000, durationMs: 3000, floodMessages: 20_000, idleSessions: 2000, samples: 30, connectSamples: 15, stallSamples: 2 };
 if (repsArg !== -1) settings.reps = Number(args[repsArg + 1]);
+const STEPS = [
+  ['first', 'first message', firstMessageAll],
+  ['pingpong', 'ping-pong', pingpongAll],
+  ['flood', 'flood', floodAll],
+  ['fallback', 'fallback', fallbackAll],
+  ['idle', 'idle memory', idleAll],
+];
+const onlyArg = args.indexOf('--only');
+const only = onlyArg === -1 ? null : new Set(String(args[onlyArg + 1] ?? '').split(','));
+if (only) {
+  const known = new Set([...STEPS.map(([key]) => key), 'bundle']);
+  const unknown = [...only].filter((k) => !known.has(k));
+  if (unknown.length > 0 || only.size === 0) {
+    console.error(`--only takes a comma-separated list of: ${[...known].join(', ')} (got ${[...only].join(',')})`);
+    process.exit(2);
+  }
+}
 // The whole run is bounded: past this, everything is killed and the run fails.
 const budgetMs = quick ? 170_000 : 20 * 60_000;
 
@@ -72,20 +91,15 @@ async function main() {
   watchdog.unref();
 
   ensureBuilt();
-  const bundle = await bundleSizes(root);
+  const bundle = !only || only.has('bundle') ? await bundleSizes(root) : null;
+  const steps = STEPS.filter(([key]) => !only || only.has(key));
   const reps = [];
-  for (let rep = 0; rep < settings.reps; rep += 1) {
+  for (let rep = 0; rep < settings.reps && steps.length > 0; rep += 1) {
     const repStart = Date.now();
     const out = {};
     const ctx = await startRep();
     try {
-      for (const [name, step] of [
-        ['first message', firstMessageAll],
-        ['ping-pong', pingpongAll],
-        ['flood', floodAll],
-        ['fallback', fallbackAll],
-        ['idle memory', idleAll],
-      ]) {
+      for (const [, name, step] of steps) {
         const t = Date.now();
         await step(ctx, out);
         console.log(`rep ${rep + 1}/${settings.reps} ${name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -107,6 +121,11 @@ async function main() {
     settings,
     seconds: (Date.now() - started) / 1000,
   };
+  if (only) {
+    console.log(renderMarkdown({ machine, reps, bundle }));
+    console.log('partial run (--only): bench/results/ left as it was');
+    return;
+  }
   const resultsDir = `${here}results/`;
   mkdirSync(resultsDir, { recursive: true });
   const markdown = renderMarkdown({ machine, reps, bundle });

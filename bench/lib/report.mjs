@@ -68,6 +68,7 @@ export function targetRows({ reps, bundle }) {
     const s = ratioStats(reps, t);
     return { name: t.name, stats: s, limit: t.limit, met: s.n > 0 ? s.median <= t.limit : undefined };
   });
+  if (!bundle) return rows;
   const gz = bundle.switchback.gzipBytes;
   rows.push({
     name: 'Client bundle, min+gzip (KB)',
@@ -176,15 +177,17 @@ export function renderMarkdown({ machine, reps, bundle }) {
     ),
   );
   out.push('');
-  out.push('## Client bundle (`export { io }`, esbuild, platform browser, minified, gzip -9)');
-  out.push('');
-  out.push(
-    table(
-      ['Client', 'Minified B', 'Min+gzip B', 'Modules'],
-      Object.entries(bundle).map(([lib, b]) => [LABELS[lib], String(b.minBytes), String(b.gzipBytes), String(b.inputs)]),
-    ),
-  );
-  out.push('');
+  if (bundle) {
+    out.push('## Client bundle (`export { io }`, esbuild, platform browser, minified, gzip -9)');
+    out.push('');
+    out.push(
+      table(
+        ['Client', 'Minified B', 'Min+gzip B', 'Modules'],
+        Object.entries(bundle).map(([lib, b]) => [LABELS[lib], String(b.minBytes), String(b.gzipBytes), String(b.inputs)]),
+      ),
+    );
+    out.push('');
+  }
   out.push('Chart: [latest.svg](latest.svg)');
   out.push('');
   return out.join('\n');
