@@ -71,7 +71,7 @@ export function targetRows({ reps, bundle }) {
   if (!bundle) return rows;
   const gz = bundle.switchback.gzipBytes;
   rows.push({
-    name: 'Client bundle, min+gzip (KB)',
+    name: 'Client bundle, min+gzip (KB, esbuild default target)',
     stats: { median: gz / 1024, min: gz / 1024, max: gz / 1024, n: 1 },
     limit: BUNDLE_LIMIT_BYTES / 1024,
     met: gz <= BUNDLE_LIMIT_BYTES,
@@ -182,8 +182,15 @@ export function renderMarkdown({ machine, reps, bundle }) {
     out.push('');
     out.push(
       table(
-        ['Client', 'Minified B', 'Min+gzip B', 'Modules'],
-        Object.entries(bundle).map(([lib, b]) => [LABELS[lib], String(b.minBytes), String(b.gzipBytes), String(b.inputs)]),
+        ['Client', 'Minified B', 'Min+gzip B', 'es2020: minified B', 'es2020: min+gzip B', 'Modules'],
+        Object.entries(bundle).map(([lib, b]) => [
+          LABELS[lib],
+          String(b.minBytes),
+          String(b.gzipBytes),
+          String(b.es2020MinBytes),
+          String(b.es2020GzipBytes),
+          String(b.inputs),
+        ]),
       ),
     );
     out.push('');
@@ -202,7 +209,7 @@ export function renderSvg({ machine, reps, bundle }) {
   const rows = [
     ...targetRows({ reps, bundle }).map((t) =>
       t.absolute
-        ? { name: `${t.name.replace(' (KB)', '')} vs ${t.limit} KB target`, stats: { ...t.stats, median: t.stats.median / t.limit, min: t.stats.min / t.limit, max: t.stats.max / t.limit }, limit: 1, met: t.met }
+        ? { name: `${t.name.replace(/ \(KB(, )?/, ' (').replace(' ()', '')} vs ${t.limit} KB target`, stats: { ...t.stats, median: t.stats.median / t.limit, min: t.stats.min / t.limit, max: t.stats.max / t.limit }, limit: 1, met: t.met }
         : t,
     ),
     ...CONTEXT.map((c) => ({ name: c.name, stats: ratioStats(reps, c), limit: undefined, met: undefined })),
