@@ -1,10 +1,10 @@
 // In-memory stand-in for the engine Socket, for unit tests of the socket layer. Not part of the package.
-import { EventEmitter } from 'eventemitter3';
+import { EventEmitter } from './typed-events.js';
 import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import type { Socket as Engine, SocketOptions as EngineOptions } from './engine/index.js';
 
-export class FakeEngine extends EventEmitter {
+export class FakeEngine extends EventEmitter<Record<string, unknown[]>> {
   readonly uri: string | undefined;
   readonly opts: EngineOptions;
   id: string | null = null;

@@ -1,8 +1,9 @@
-import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
+import { SocketPacketDecoderCompact as SocketPacketDecoder, encodeSocketPacketCompact as encodeSocketPacket, isProtocolError } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import { InMemoryFallbackMemory, Socket as Engine } from './engine/index.js';
+import { defaultClock } from './engine/clock.js';
+import { findSessionStorage } from './engine/fallback-memory.js';
 import type { Clock, SocketEvents as EngineEvents, SocketOptions as EngineOptions } from './engine/index.js';
-import type { EventEmitter } from 'eventemitter3';
 import { Backoff } from './backoff.js';
 import { Socket } from './socket.js';
 import type { DisconnectDescription, SocketOptions } from './socket-types.js';
@@ -77,21 +78,6 @@ const nativeClock: Clock = {
   clearTimeout: (handle) => nativeClearTimeout(handle as TimerHandle),
 };
 
-// The timers in force at each call, so fake timers installed after import take effect.
-const globalClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as TimerHandle),
-};
-
-function hasSessionStorage(): boolean {
-  try {
-    return typeof sessionStorage !== 'undefined';
-  } catch {
-    return false; // storage disabled by the user agent
-  }
-}
-
 /**
  * Owns one engine connection and multiplexes namespaces (Sockets) over it; reconnects with exponential
  * backoff after an unexpected close.
@@ -132,10 +118,10 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       uri = undefined;
     }
     this.opts = { ...opts, path: opts?.path || '/socket.io' };
-    this._clock = opts?.useNativeTimers === true ? nativeClock : globalClock;
+    this._clock = opts?.useNativeTimers === true ? nativeClock : defaultClock;
     if (opts?.useNativeTimers === true && this.opts.clock === undefined) this.opts.clock = nativeClock;
     // One memory per Manager outside browsers, so its reconnects skip a WebSocket that failed before.
-    if (this.opts.fallbackMemory === undefined && !hasSessionStorage()) {
+    if (this.opts.fallbackMemory === undefined && findSessionStorage() === undefined) {
       this.opts.fallbackMemory = new InMemoryFallbackMemory();
     }
     this.#uri = uri;
@@ -287,7 +273,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this._close();
   }
 
-  #sub<E extends keyof EngineEvents>(engine: Engine, ev: E, fn: EventEmitter.EventListener<EngineEvents, E>): void {
+  #sub<E extends keyof EngineEvents>(engine: Engine, ev: E, fn: (...args: EngineEvents[E]) => void): void {
     engine.on(ev, fn);
     this.#subs.push(() => engine.off(ev, fn));
   }
@@ -304,6 +290,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     const engine = create(this.#uri, this.opts);
     this.#engine = engine;
     this.#setPhase(phase);
+    for (const socket of this.#nsps.values()) socket._onEngine();
 
     const onError = (err: Error): void => {
       this.#cleanup();

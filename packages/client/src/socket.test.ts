@@ -59,6 +59,52 @@ describe('Socket connect', () => {
     expect(socket).toMatchObject({ id: 'sio-42', connected: true, disconnected: false, recovered: false });
   });
 
+  it('writes the CONNECT while the engine is still opening (pipelined), once per connection', () => {
+    const { socket, engine, sent, manager } = setup({}, { auth: { token: 'early' } });
+    expect(engine().readyState).toBe('opening');
+    expect(sent()).toEqual([{ type: PacketType.CONNECT, nsp: '/', data: { token: 'early' } }]);
+    socket.connect(); // already connecting: nothing more
+    engine().open(); // the engine's 'open' does not send it again
+    const admin = manager.socket('/admin');
+    expect(admin.active).toBe(true);
+    expect(sent(PacketType.CONNECT)).toEqual([
+      { type: PacketType.CONNECT, nsp: '/', data: { token: 'early' } },
+      { type: PacketType.CONNECT, nsp: '/admin' },
+    ]);
+  });
+
+  it('pipelines the CONNECT again on the engine of a reconnect, and after a disconnect/connect', () => {
+    const ctx = connected();
+    ctx.engine().drop();
+    vi.advanceTimersByTime(1000); // the reconnect's engine is created, still opening
+    expect(ctx.engines).toHaveLength(2);
+    expect(ctx.sent(PacketType.CONNECT)).toHaveLength(1);
+    ctx.engine().open();
+    ctx.accept();
+    expect(ctx.sent(PacketType.CONNECT)).toHaveLength(1);
+    ctx.socket.disconnect().connect(); // the last namespace left: a new connection, a new CONNECT on it
+    expect(ctx.engines).toHaveLength(3);
+    expect(ctx.sent(PacketType.CONNECT)).toHaveLength(1);
+  });
+
+  it('sends a new CONNECT on the same connection after disconnect() + connect() and after a refused CONNECT', () => {
+    const ctx = connected();
+    const admin = ctx.manager.socket('/admin');
+    ctx.accept('/admin', 'a1');
+    admin.disconnect().connect(); // '/' keeps the connection open
+    expect(ctx.engines).toHaveLength(1);
+    expect(ctx.sent(PacketType.CONNECT).filter((p) => p.nsp === '/admin')).toHaveLength(2);
+    // Refused (e.g. a stale token), then retried by the app: the retry sends its own CONNECT.
+    ctx.engine().receive({ type: PacketType.CONNECT_ERROR, nsp: '/admin', data: { message: 'no' } });
+    admin.auth = { token: 'fresh' };
+    admin.connect();
+    expect(ctx.sent(PacketType.CONNECT).filter((p) => p.nsp === '/admin').at(-1)).toEqual({
+      type: PacketType.CONNECT,
+      nsp: '/admin',
+      data: { token: 'fresh' },
+    });
+  });
+
   it('exposes its namespace as `nsp`, as socket.io-client', () => {
     expect(setup().socket.nsp).toBe('/');
     expect(setup({}, {}, '/admin').socket.nsp).toBe('/admin');

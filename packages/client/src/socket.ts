@@ -61,6 +61,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #anyOutgoingListeners: UntypedListener[] = [];
   #pid: string | undefined;
   #lastOffset: string | undefined;
+  /** The engine connection this Socket's CONNECT was written to (it is written once per connection). */
+  #connectSentOn: object | undefined;
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts?: Partial<SocketOptions>) {
     super();
@@ -89,7 +91,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (this.connected) return this;
     this.#subEvents();
     if (!this.io._reconnecting) this.io.open();
-    if (this.io._readyState === 'open') this.#onopen();
+    // Also while the engine is still opening: the CONNECT is pipelined with the handshake.
+    if (this.io._readyState !== 'closed') this.#onopen();
     return this;
   }
 
@@ -278,19 +281,31 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.io._packet({ ...wire, nsp: this.nsp }, options?.compress !== false);
   }
 
+  /** @internal the Manager created a new engine connection: pipeline the CONNECT on it. */
+  _onEngine(): void {
+    if (this.active) this.#onopen();
+  }
+
   #onopen(): void {
-    const sendConnect = (data: object | undefined): void =>
+    const engine: object | undefined = this.io.engine;
+    if (engine === undefined || this.#connectSentOn === engine) return;
+    this.#connectSentOn = engine;
+    const sendConnect = (data: object | undefined): void => {
+      // An auth callback that answers after its connection was replaced: the new one asks again.
+      if (this.io.engine !== engine || this.#connectSentOn !== engine) return;
       this.#packet({
         type: PacketType.CONNECT,
         nsp: this.nsp,
         data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data,
       });
+    };
     if (typeof this.auth === 'function') this.auth(sendConnect);
     else sendConnect(this.auth);
   }
 
   #onclose(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.connected = false;
+    this.#connectSentOn = undefined;
     this.id = undefined;
     this.emitReserved('disconnect', reason, description);
     // Acks of packets on the wire will never come; those still in sendBuffer are sent on reconnect.
@@ -387,6 +402,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #destroy(): void {
+    this.#connectSentOn = undefined;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.io._destroy();

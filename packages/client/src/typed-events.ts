@@ -1,5 +1,3 @@
-import { EventEmitter } from 'eventemitter3';
-
 /**
  * A map of event names to listener signatures, e.g. `{ chat: (text: string) => void }`. `object` (not an
  * index signature) so that interfaces are accepted, as they are by socket.io-client.
@@ -41,28 +39,40 @@ export type ReservedOrUserListener<
   Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never
 >;
 
+/** A stored listener; `o` marks a once-listener. */
+interface Entry {
+  readonly f: UntypedListener;
+  readonly o: boolean;
+}
+
 /**
  * The listener side of socket.io-client's `Emitter<Listen, Emit, Reserved>`: `on`/`once`/`off` are typed by
  * the events received plus the reserved ones; subclasses decide what `emit` means (the Socket sends to
- * the server). Listeners live in an eventemitter3 instance.
+ * the server). Listeners run in order of registration with the emitter as `this`; a listener added
+ * during an emit is called from the next emit on (eventemitter3's semantics).
  */
 export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends EventsMap = object> {
-  readonly #ee = new EventEmitter();
+  #l = new Map<string | symbol, Entry[]>();
+
+  #add(ev: string | symbol, f: UntypedListener, o: boolean): this {
+    const list = this.#l.get(ev);
+    if (list) list.push({ f, o });
+    else this.#l.set(ev, [{ f, o }]);
+    return this;
+  }
 
   on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this.#ee.on(ev, listener as UntypedListener);
-    return this;
+    return this.#add(ev, listener as UntypedListener, false);
   }
 
   once<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this.#ee.once(ev, listener as UntypedListener);
-    return this;
+    return this.#add(ev, listener as UntypedListener, true);
   }
 
   /** Removes one listener, every listener of `ev`, or (no argument) every listener. */
@@ -70,9 +80,15 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    if (ev === undefined) this.#ee.removeAllListeners();
-    else this.#ee.removeListener(ev, listener as UntypedListener | undefined);
+    if (ev === undefined) this.#l.clear();
+    else this.#remove(ev, listener as UntypedListener | undefined);
     return this;
+  }
+
+  #remove(ev: string | symbol, f: UntypedListener | undefined): void {
+    const list = f && this.#l.get(ev)?.filter((e) => e.f !== f);
+    if (list?.length) this.#l.set(ev, list);
+    else this.#l.delete(ev);
   }
 
   /** Alias of {@link off}. */
@@ -84,22 +100,21 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
   }
 
   removeAllListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev?: Ev): this {
-    this.#ee.removeAllListeners(ev);
-    return this;
+    return this.off<Ev>(ev);
   }
 
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>> {
-    return this.#ee.listeners(ev) as Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>>;
+    return (this.#l.get(ev) ?? []).map((e) => e.f as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
   }
 
   hasListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): boolean {
-    return this.#ee.listenerCount(ev) > 0;
+    return this.#l.has(ev);
   }
 
   listenerCount<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): number {
-    return this.#ee.listenerCount(ev);
+    return this.#l.get(ev)?.length ?? 0;
   }
 
   /** Emits one of the reserved events (connect, disconnect, open, ...) to the local listeners. */
@@ -107,12 +122,45 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
     ev: Ev,
     ...args: EventParams<ReservedEvents, Ev>
   ): this {
-    this.#ee.emit(ev, ...args);
+    this.emitUntyped(ev, args);
     return this;
   }
 
-  /** Emits an event received from the wire to the local listeners. */
-  protected emitUntyped(ev: string | symbol, args: readonly unknown[]): void {
-    this.#ee.emit(ev, ...args);
+  /** Emits an event received from the wire to the local listeners; false when nobody listens. */
+  protected emitUntyped(ev: string | symbol, args: readonly unknown[]): boolean {
+    const list = this.#l.get(ev);
+    if (!list) return false;
+    for (const e of list.slice()) {
+      if (e.o) this.#remove(ev, e.f);
+      e.f.apply(this, args as unknown[]);
+    }
+    return true;
   }
 }
+
+type Key<Events> = keyof Events & (string | symbol);
+type Args<Events, Ev extends keyof Events> = Events[Ev] extends unknown[] ? Events[Ev] : never;
+
+/** The engine layer's emitter, typed by an `{ event: [args] }` map, with a public `emit` (engine.io-client's shape). */
+export interface EventEmitter<Events extends object> {
+  on<Ev extends Key<Events>>(ev: Ev, fn: (...args: Args<Events, Ev>) => void): this;
+  once<Ev extends Key<Events>>(ev: Ev, fn: (...args: Args<Events, Ev>) => void): this;
+  off<Ev extends Key<Events>>(ev?: Ev, fn?: (...args: Args<Events, Ev>) => void): this;
+  removeListener<Ev extends Key<Events>>(ev?: Ev, fn?: (...args: Args<Events, Ev>) => void): this;
+  removeAllListeners(ev?: Key<Events>): this;
+  listeners<Ev extends Key<Events>>(ev: Ev): Array<(...args: Args<Events, Ev>) => void>;
+  hasListeners(ev: Key<Events>): boolean;
+  listenerCount(ev: Key<Events>): number;
+  /** Calls the listeners of `ev`; false when there is none. */
+  emit<Ev extends Key<Events>>(ev: Ev, ...args: Args<Events, Ev>): boolean;
+}
+
+class UntypedEmitter extends Emitter<object> {
+  emit(ev: string | symbol, ...args: unknown[]): boolean {
+    return this.emitUntyped(ev, args);
+  }
+}
+
+// One implementation for both layers; only the typing differs.
+// eslint-disable-next-line @typescript-eslint/no-redeclare
+export const EventEmitter = UntypedEmitter as unknown as new <Events extends object>() => EventEmitter<Events>;

@@ -53,9 +53,12 @@ export function url(uri: string | undefined, path = '', loc: LocationLike | unde
   const port = parsed.port || (secure ? '443' : '80');
   const host = parsed.hostname; // IPv6 stays in brackets, as the id needs it
   const query: Record<string, string> = {};
-  parsed.searchParams.forEach((value, key) => {
-    query[key] = value;
-  });
+  // searchParams is built lazily and costs as much as the parse: skip it when there is no query.
+  if (parsed.search) {
+    parsed.searchParams.forEach((value, key) => {
+      query[key] = value;
+    });
+  }
   return {
     protocol,
     host,

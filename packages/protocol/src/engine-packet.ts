@@ -32,7 +32,8 @@ export interface DecodePayloadOptions {
 /** Separates the packets of one polling payload (ASCII record separator). */
 export const RECORD_SEPARATOR = '\x1e';
 
-const TYPE_NAMES: readonly EnginePacketType[] = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
+/** Packet type by its digit (shared with the compact codec). */
+export const TYPE_NAMES: readonly EnginePacketType[] = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const TYPE_CHARS: Readonly<Record<EnginePacketType, string>> = {
   open: '0', close: '1', ping: '2', pong: '3', message: '4', upgrade: '5', noop: '6',
 };

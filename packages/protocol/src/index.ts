@@ -9,6 +9,15 @@ export {
   decodePayload,
   parseOpenPacketData,
 } from './engine-packet.js';
+export {
+  decodeBase64Compact,
+  decodeEnginePacketCompact,
+  decodePayloadCompact,
+  encodeBase64Compact,
+  encodeEnginePacketCompact,
+  encodePayloadCompact,
+  parseOpenPacketDataCompact,
+} from './engine-packet-compact.js';
 export type {
   BinaryLike,
   BinaryType,
@@ -21,3 +30,4 @@ export type {
 export { hasBinary, isBinary } from './binary.js';
 export { PacketType, RESERVED_EVENTS, SocketPacketDecoder, encodeSocketPacket } from './socket-packet.js';
 export type { SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';
+export { SocketPacketDecoderCompact, encodeSocketPacketCompact } from './socket-packet-compact.js';

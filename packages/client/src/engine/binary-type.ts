@@ -11,10 +11,8 @@ interface BufferConstructorLike {
 
 /** Node's Buffer, looked up at run time so browser bundles neither need nor polyfill it. */
 function nodeBuffer(): BufferConstructorLike | undefined {
-  const versions: unknown = Reflect.get(Reflect.get(globalThis, 'process') ?? {}, 'versions');
-  if (typeof versions !== 'object' || versions === null || typeof Reflect.get(versions, 'node') !== 'string') return undefined;
-  const ctor: unknown = Reflect.get(globalThis, 'Buffer');
-  return typeof ctor === 'function' && typeof Reflect.get(ctor, 'from') === 'function' ? (ctor as unknown as BufferConstructorLike) : undefined;
+  const g = globalThis as { process?: { versions?: { node?: unknown } }; Buffer?: BufferConstructorLike };
+  return typeof g.process?.versions?.node === 'string' ? g.Buffer : undefined;
 }
 
 export function defaultBinaryType(): BinaryType {

@@ -81,7 +81,7 @@ function isStorageLike(value: unknown): value is StorageLike {
   return typeof v['getItem'] === 'function' && typeof v['setItem'] === 'function' && typeof v['removeItem'] === 'function';
 }
 
-function findSessionStorage(): StorageLike | undefined {
+export function findSessionStorage(): StorageLike | undefined {
   try {
     // Reading the property itself can throw (storage disabled by the user agent).
     const storage: unknown = Reflect.get(globalThis, 'sessionStorage');

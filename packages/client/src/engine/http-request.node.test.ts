@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 function init(overrides: Partial<HttpRequestInit> = {}): HttpRequestInit {
-  return { method: 'GET', headers: {}, signal: new AbortController().signal, agent: undefined, unref: false, ...overrides };
+  return { method: 'GET', headers: {}, signal: new AbortController().signal, agent: undefined, unref: false, fetch: undefined, withCredentials: false, ...overrides };
 }
 
 describe('platformHttpRequest (node:http)', () => {

@@ -2,6 +2,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { fetchRequest } from './http-request.js';
 import type { HttpRequest, HttpRequestInit, HttpResponseText } from './http-request.js';
 
 /**
@@ -24,7 +25,21 @@ function agentFor(secure: boolean, userAgent: unknown): HttpAgent {
   return (httpAgent ??= new HttpAgent(AGENT_OPTIONS));
 }
 
-export const platformHttpRequest: HttpRequest = (url: string, init: HttpRequestInit): Promise<HttpResponseText> =>
+function isDispatcher(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'dispatch') === 'function';
+}
+
+/**
+ * Node build: node:http with a keep-alive agent, unless the user asked for fetch (the `fetch` option, or
+ * an undici dispatcher as `agent`, which Node's fetch takes as `dispatcher`).
+ */
+export const platformHttpRequest: HttpRequest = (url: string, init: HttpRequestInit): Promise<HttpResponseText> => {
+  if (isDispatcher(init.agent)) return fetchRequest(url, init, { dispatcher: init.agent });
+  if (init.fetch !== undefined) return fetchRequest(url, init);
+  return nodeRequest(url, init);
+};
+
+const nodeRequest = (url: string, init: HttpRequestInit): Promise<HttpResponseText> =>
   new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';

@@ -1,13 +1,16 @@
-/** One polling request as the transport hands it to a platform request path. */
+/** One polling request as the transport hands it to the platform's request path. */
 export interface HttpRequestInit {
   readonly method: 'GET' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly signal: AbortSignal;
-  /** The user's `agent` option, used when it is the platform's own agent. */
+  /** The user's `agent` option (Node). */
   readonly agent: unknown;
-  /** The request's socket must not keep the process alive. */
+  /** The request's socket must not keep the process alive (Node). */
   readonly unref: boolean;
+  /** The `fetch` option. */
+  readonly fetch: typeof fetch | undefined;
+  readonly withCredentials: boolean;
 }
 
 export interface HttpResponseText {
@@ -17,5 +20,18 @@ export interface HttpResponseText {
 
 export type HttpRequest = (url: string, init: HttpRequestInit) => Promise<HttpResponseText>;
 
-/** Browser build: no request path of our own; long polling goes through fetch. */
-export const platformHttpRequest: HttpRequest | undefined = undefined;
+/** A polling request over fetch (the injected one, else the global one); `extra` is merged into its init. */
+export async function fetchRequest(url: string, init: HttpRequestInit, extra?: object): Promise<HttpResponseText> {
+  const response = await (init.fetch ?? fetch)(url, {
+    method: init.method,
+    headers: init.headers,
+    signal: init.signal,
+    credentials: init.withCredentials ? 'include' : 'same-origin',
+    ...(init.body === undefined ? {} : { body: init.body }),
+    ...extra,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Browser build: long polling goes through fetch. */
+export const platformHttpRequest: HttpRequest = fetchRequest;

@@ -32,7 +32,7 @@ export interface SocketEvents {
  */
 export type Phase =
   | { name: 'idle' }
-  | { name: 'opening'; attempt: TransportName; fellBack: boolean }
+  | { name: 'opening'; attempt: TransportName; fellBack: boolean; firstSendAt?: number }
   | { name: 'verifying'; openedAt: number; firstSendAt: number | undefined }
   | { name: 'failing-over' }
   | { name: 'open'; openedAt: number }

@@ -55,6 +55,25 @@ describe('transport choice against the real engine.io server', () => {
     expect(methods[0]).toContain('transport=websocket');
   });
 
+  it.each([
+    { timestampRequests: undefined, websocket: false, polling: true },
+    { timestampRequests: true, websocket: true, polling: true },
+    { timestampRequests: false, websocket: false, polling: false },
+  ])('cache buster with timestampRequests $timestampRequests: WebSocket $websocket, polling $polling', async (c) => {
+    const s = await server();
+    const urls: string[] = [];
+    s.engine.on('initial_headers', (_headers, req) => urls.push(String(req.url)));
+    s.engine.on('connection', echo);
+    const stamp = (transport: string): boolean | undefined => {
+      const url = urls.find((u) => u.includes(`transport=${transport}`));
+      return url === undefined ? undefined : new URL(url, 'http://x').searchParams.has('t');
+    };
+    await echoOnce(client(s.url, { WebSocket: WS, timestampRequests: c.timestampRequests }));
+    await echoOnce(client(s.url, { WebSocket: WS, transports: ['polling'], timestampRequests: c.timestampRequests }));
+    expect(stamp('websocket')).toBe(c.websocket);
+    expect(stamp('polling')).toBe(c.polling);
+  });
+
   it('forced polling stays on polling', async () => {
     const s = await server();
     s.engine.on('connection', echo);

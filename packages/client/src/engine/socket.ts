@@ -1,5 +1,5 @@
-import { EventEmitter } from 'eventemitter3';
-import { isProtocolError, parseOpenPacketData } from '@switchback/protocol';
+import { EventEmitter } from '../typed-events.js';
+import { isProtocolError, parseOpenPacketDataCompact as parseOpenPacketData } from '@switchback/protocol';
 import type { BinaryLike, EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { defaultWebSocket } from '#websocket-constructor';
 import { decodeMessage, defaultBinaryType } from './binary-type.js';
@@ -19,11 +19,10 @@ import type { Clock, SocketOptions, Transport, TransportName, WebSocketConstruct
 import { UpgradeProbe } from './upgrade.js';
 import { resolveEndpoint } from './uri.js';
 import { heartbeatWindow, WebSocketFallback } from './websocket-fallback.js';
-import { WriteBuffer } from './write-buffer.js';
+import { isBlob, WriteBuffer } from './write-buffer.js';
 import { TRANSITIONS } from './socket-phase.js';
 import type { Phase, SocketEvents } from './socket-phase.js';
 import { onBeforeUnload } from './unload.js';
-import { isBlob, Outbox } from './outbox.js';
 
 export type { CreatedPacket, SocketEvents } from './socket-phase.js';
 
@@ -65,12 +64,14 @@ export class Socket extends EventEmitter<SocketEvents> {
   readonly #ctx: TransportContext & { WebSocket: WebSocketConstructorLike | null | undefined };
   readonly #fallback: WebSocketFallback;
   readonly #heartbeat: HeartbeatMonitor;
-  readonly #writes = new WriteBuffer();
-  readonly #outbox = new Outbox(this.#writes, {
+  readonly #writes = new WriteBuffer({
     created: (packet) => this.emit('packetCreate', packet),
     flush: () => this.#flush(),
   });
   readonly #binding = new TransportBinding({
+    // Pipelining: what the app wrote while opening (the namespace CONNECTs) goes out in the WebSocket's
+    // first flight, without waiting for the open packet.
+    open: () => this.#flush(),
     packet: (packet) => this.#onPacket(packet),
     drain: () => this.#onDrain(),
     error: (err) => this.#onTransportError(err),
@@ -128,8 +129,8 @@ export class Socket extends EventEmitter<SocketEvents> {
       this.#onClose('ping timeout');
       return this;
     }
-    if (isBlob(data)) this.#outbox.pushBlob(data, compress, callback);
-    else this.#outbox.push('message', data, callback, compress);
+    if (isBlob(data)) this.#writes.pushBlob(data, compress, callback);
+    else this.#writes.push('message', data, callback, compress);
     return this;
   }
 
@@ -219,7 +220,7 @@ export class Socket extends EventEmitter<SocketEvents> {
       case 'ping':
         this.#heartbeat.reset(heartbeatWindow(this.#session));
         this.#fallback.forgetIfProven(this.#session);
-        this.#outbox.push('pong');
+        this.#writes.push('pong');
         this.emit('ping');
         break;
       case 'message': {
@@ -260,8 +261,12 @@ export class Socket extends EventEmitter<SocketEvents> {
     }
     const onWebSocket = this.#transport.name === 'websocket';
     this.#fallback.opened(onWebSocket, now);
-    if (onWebSocket && this.#plan?.fallback === true) this.#setPhase({ name: 'verifying', openedAt: now, firstSendAt: undefined });
-    else this.#setPhase({ name: 'open', openedAt: now });
+    if (onWebSocket && this.#plan?.fallback === true) {
+      const firstSendAt = phase.name === 'opening' ? phase.firstSendAt : undefined;
+      this.#setPhase({ name: 'verifying', openedAt: now, firstSendAt });
+      // Pipelined writes already went out: their answer is due within webSocketTimeout from now.
+      if (firstSendAt !== undefined) this.#fallback.startStallTimer(() => this.#failOver());
+    } else this.#setPhase({ name: 'open', openedAt: now });
     if (phase.name === 'opening' && phase.fellBack) this.#fallback.remember();
     this.emit('handshake', data);
     this.emit('open');
@@ -274,11 +279,13 @@ export class Socket extends EventEmitter<SocketEvents> {
 
   #flush(): void {
     const phase = this.#phase;
-    if (phase.name !== 'open' && phase.name !== 'verifying' && phase.name !== 'closing') return;
+    const early = phase.name === 'opening' && this.#transport.name === 'websocket';
+    if (!early && phase.name !== 'open' && phase.name !== 'verifying' && phase.name !== 'closing') return;
     if (this.upgrading || !this.#transport.writable) return;
-    const batch = this.#writes.take(phase.name === 'verifying');
+    const batch = this.#writes.take(phase.name === 'verifying' || (early && this.#plan?.fallback === true));
     if (batch.length === 0) return;
-    if (phase.name === 'verifying' && phase.firstSendAt === undefined) {
+    if (phase.name === 'opening') phase.firstSendAt ??= this.#clock.now();
+    else if (phase.name === 'verifying' && phase.firstSendAt === undefined) {
       phase.firstSendAt = this.#clock.now();
       // No answer within webSocketTimeout of the first send.
       this.#fallback.startStallTimer(() => this.#failOver());
@@ -327,6 +334,8 @@ export class Socket extends EventEmitter<SocketEvents> {
     this.#fallback.stopStallTimer();
     this.#binding.unbind();
     this.#transport.close();
+    // Pipelined writes the dead WebSocket may have carried go out (once) over polling.
+    this.#writes.requeueUnconfirmed();
     this.#connect('polling', true);
   }
 

@@ -3,6 +3,7 @@ import type { BaseTransport } from './transport.js';
 
 /** What the engine Socket wants to hear from its current transport. */
 export interface TransportHandlers {
+  open(): void;
   packet(packet: EnginePacket): void;
   drain(): void;
   error(err: Error): void;
@@ -27,6 +28,9 @@ export class TransportBinding {
     const generation = ++this.#generation;
     const current = (): boolean => generation === this.#generation;
     const handlers = this.#handlers;
+    const onOpen = (): void => {
+      if (current()) handlers.open();
+    };
     const onPacket = (packet: EnginePacket): void => {
       if (current()) handlers.packet(packet);
     };
@@ -39,11 +43,13 @@ export class TransportBinding {
     const onClose = (reason: string, description?: unknown): void => {
       if (current()) handlers.close(reason, description);
     };
+    transport.on('open', onOpen);
     transport.on('packet', onPacket);
     transport.on('drain', onDrain);
     transport.on('error', onError);
     transport.on('close', onClose);
     this.#detach = () => {
+      transport.off('open', onOpen);
       transport.off('packet', onPacket);
       transport.off('drain', onDrain);
       transport.off('error', onError);

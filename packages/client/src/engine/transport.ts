@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import { EventEmitter } from '../typed-events.js';
 import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { EngineError } from './errors.js';
 import type { EngineErrorCode } from './errors.js';
@@ -15,7 +15,8 @@ export interface TransportContext {
   readonly extraHeaders: Readonly<Record<string, string>> | undefined;
   readonly withCredentials: boolean;
   readonly agent: unknown;
-  readonly timestampRequests: boolean;
+  /** As given: polling adds the cache buster unless false, the WebSocket only when true (engine.io-client). */
+  readonly timestampRequests: boolean | undefined;
   readonly timestampParam: string;
   readonly requestTimeout: number | undefined;
   readonly fetch: typeof fetch | undefined;
@@ -40,7 +41,7 @@ export function createTransportContext(
     extraHeaders: opts.extraHeaders,
     withCredentials: opts.withCredentials ?? false,
     agent: opts.agent,
-    timestampRequests: opts.timestampRequests ?? true,
+    timestampRequests: opts.timestampRequests,
     timestampParam: opts.timestampParam ?? 't',
     requestTimeout: opts.requestTimeout,
     fetch: opts.fetch,
@@ -173,7 +174,8 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
     const params = new URLSearchParams(this.ctx.query);
     params.set('transport', this.name);
     if (this.session !== undefined) params.set('sid', this.session.sid);
-    if (this.ctx.timestampRequests) params.set(this.ctx.timestampParam, nextTimestamp());
+    const stamp = this.ctx.timestampRequests;
+    if (this.name === 'polling' ? stamp !== false : stamp === true) params.set(this.ctx.timestampParam, nextTimestamp());
     return params;
   }
 
@@ -194,17 +196,8 @@ function nextTimestamp(): string {
   return `${Date.now().toString(36)}${timestampCounter.toString(36)}`;
 }
 
+let encoder: TextEncoder | undefined;
 /** UTF-8 size of `text`, for the maxPayload accounting of polling batches. */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
+  return (encoder ??= new TextEncoder()).encode(text).length;
 }

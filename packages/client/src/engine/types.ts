@@ -57,6 +57,7 @@ export interface SocketOptions {
   fallbackTtl?: number;
   extraHeaders?: Record<string, string>;
   withCredentials?: boolean;
+  /** Cache buster on every polling request unless false; on the WebSocket URL only when true (engine.io-client's defaults). */
   timestampRequests?: boolean;
   timestampParam?: string;
   /** Default pingInterval + pingTimeout + 5 s after the handshake (30 s before it). */

@@ -20,7 +20,8 @@ function currentLocation(): URL | undefined {
 }
 
 export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): Endpoint {
-  const page = currentLocation();
+  // The page only matters for a relative uri or none: skip its parse for an absolute one.
+  const page = uri !== undefined && /^[a-z][\w+.-]*:/i.test(uri) ? undefined : currentLocation();
   const parsed = uri === undefined ? undefined : new URL(uri, page?.href ?? 'http://localhost');
   const secure = opts.secure ?? (parsed !== undefined ? /^(https|wss):$/.test(parsed.protocol) : page?.protocol === 'https:');
   const hostname = parsed?.hostname ?? opts.hostname ?? opts.host ?? page?.hostname ?? 'localhost';
@@ -31,9 +32,11 @@ export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): E
   const origin = port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
   const path = `${(opts.path ?? '/engine.io').replace(/\/$/, '')}/`;
   const query: Record<string, string> = {};
-  parsed?.searchParams.forEach((value, key) => {
-    query[key] = value;
-  });
+  if (parsed?.search) {
+    parsed.searchParams.forEach((value, key) => {
+      query[key] = value;
+    });
+  }
   Object.assign(query, opts.query);
   query['EIO'] = '4';
   return { baseUrl: `${origin}${path}`, origin, path, query };

@@ -1,4 +1,5 @@
-import type { WebSocketConstructorLike } from './types.js';
+import type { WebSocketConstructorLike, WebSocketLike } from './types.js';
+import type { WebSocketExtras } from './websocket-constructor.js';
 
 function isConstructor(value: unknown): value is WebSocketConstructorLike {
   return typeof value === 'function';
@@ -26,4 +27,30 @@ async function loadWs(): Promise<WebSocketConstructorLike | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** ws-style constructor that also takes per-connection options (headers, agent). */
+type ConstructorWithOptions = new (url: string, protocols: string[], options: { headers?: Record<string, string>; agent?: unknown }) => WebSocketLike;
+
+/** The `ws` package keeps its net.Socket as `_socket`; other constructors have none. */
+function unrefSocket(ws: WebSocketLike): void {
+  const socket: unknown = Reflect.get(ws, '_socket');
+  if (typeof socket !== 'object' || socket === null) return;
+  const unref: unknown = Reflect.get(socket, 'unref');
+  if (typeof unref === 'function') Reflect.apply(unref, socket, []);
+}
+
+/** Node build: `autoUnref` unrefs the `ws` socket once it is open (it has no socket before). */
+export function webSocketOpened(ws: WebSocketLike, autoUnref: boolean): void {
+  if (autoUnref) unrefSocket(ws);
+}
+
+/** Node build: `ws` reads headers and agent from its third argument. */
+export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extras: WebSocketExtras): WebSocketLike {
+  const { extraHeaders, agent } = extras;
+  if (extraHeaders === undefined && agent === undefined) return new Ctor(url);
+  return new (Ctor as unknown as ConstructorWithOptions)(url, [], {
+    ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
+    ...(agent === undefined ? {} : { agent }),
+  });
 }

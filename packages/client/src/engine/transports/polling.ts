@@ -1,4 +1,4 @@
-import { decodePayload, encodeEnginePacket, isProtocolError } from '@switchback/protocol';
+import { decodePayloadCompact as decodePayload, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { Timer } from '../clock.js';
 import { BaseTransport } from '../transport.js';
@@ -6,7 +6,6 @@ import type { SessionInfo, TransportContext } from '../transport.js';
 import { EngineError } from '../errors.js';
 import { splitIntoPayloads } from '../payload-batch.js';
 import { platformHttpRequest } from '#http-request';
-import type { HttpResponseText } from '../http-request.js';
 
 /** Before the handshake we do not know pingInterval; the handshake GET is answered at once anyway. */
 const HANDSHAKE_REQUEST_TIMEOUT = 20_000;
@@ -88,8 +87,7 @@ export class PollingTransport extends BaseTransport {
     }
     // Tell the server first and abort the hanging GET after: aborting it first would make the server
     // see 'transport error' instead of a clean close.
-    const close = encodeEnginePacket({ type: 'close' }, false);
-    this.#request('POST', typeof close === 'string' ? close : '1').then(
+    this.#request('POST', '1').then(
       () => this.#abortAll(),
       () => this.#abortAll(),
     );
@@ -216,7 +214,16 @@ export class PollingTransport extends BaseTransport {
     if (method === 'POST') headers['Content-Type'] = 'text/plain;charset=UTF-8';
     const url = `${this.ctx.baseUrl}?${this.buildQuery().toString()}`;
     try {
-      const { status, text } = await this.#send(url, method, headers, controller.signal, body);
+      const { status, text } = await platformHttpRequest(url, {
+        method,
+        headers,
+        signal: controller.signal,
+        agent: this.ctx.agent,
+        unref: this.ctx.autoUnref,
+        fetch: this.ctx.fetch,
+        withCredentials: this.ctx.withCredentials,
+        ...(body === undefined ? {} : { body }),
+      });
       if (status < 200 || status > 299) {
         throw requestFailure(httpErrorMessage(status, text), { code: 'POLL_HTTP_STATUS', cause: text, status });
       }
@@ -231,42 +238,6 @@ export class PollingTransport extends BaseTransport {
       this.#controllers.delete(controller);
     }
   }
-
-  /**
-   * Node: node:http with a keep-alive agent (see http-request.node.ts), unless the user asked for
-   * fetch (the `fetch` option, or an undici dispatcher as `agent`). Browsers: fetch.
-   */
-  async #send(
-    url: string,
-    method: 'GET' | 'POST',
-    headers: Record<string, string>,
-    signal: AbortSignal,
-    body: string | undefined,
-  ): Promise<HttpResponseText> {
-    const dispatcher = isDispatcher(this.ctx.agent);
-    if (platformHttpRequest !== undefined && this.ctx.fetch === undefined && !dispatcher) {
-      return platformHttpRequest(url, {
-        method,
-        headers,
-        signal,
-        agent: this.ctx.agent,
-        unref: this.ctx.autoUnref,
-        ...(body === undefined ? {} : { body }),
-      });
-    }
-    const fetchFn = this.ctx.fetch ?? globalThis.fetch;
-    const init: RequestInit & { dispatcher?: unknown } = {
-      method,
-      headers,
-      signal,
-      credentials: this.ctx.withCredentials ? 'include' : 'same-origin',
-      ...(body === undefined ? {} : { body }),
-      // Node's fetch (undici) takes its agent as `dispatcher`; an http.Agent (meant for ws) is not one.
-      ...(dispatcher ? { dispatcher: this.ctx.agent } : {}),
-    };
-    const response = await fetchFn(url, init);
-    return { status: response.status, text: await response.text() };
-  }
 }
 
 function requestTimeout(ctx: TransportContext, session: SessionInfo | undefined): number {
@@ -274,10 +245,6 @@ function requestTimeout(ctx: TransportContext, session: SessionInfo | undefined)
   if (session === undefined) return HANDSHAKE_REQUEST_TIMEOUT;
   // The server answers a held GET within pingInterval (it sends a ping); anything much later is dead.
   return session.pingInterval + session.pingTimeout + 5000;
-}
-
-function isDispatcher(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'dispatch') === 'function';
 }
 
 /** The server answers errors as JSON `{code, message}` (e.g. 400 "Session ID unknown"). */

@@ -1,11 +1,9 @@
-import { decodeEnginePacket, encodeEnginePacket, isProtocolError } from '@switchback/protocol';
+import { decodeEnginePacketCompact as decodeEnginePacket, encodeEnginePacketCompact as encodeEnginePacket, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { BaseTransport } from '../transport.js';
 import type { TransportContext } from '../transport.js';
-import type { WebSocketConstructorLike, WebSocketLike } from '../types.js';
-
-/** ws-style constructor that also takes per-connection options (headers, agent). */
-type ConstructorWithOptions = new (url: string, protocols: string[], options: { headers?: Record<string, string>; agent?: unknown }) => WebSocketLike;
+import type { WebSocketLike } from '../types.js';
+import { openWebSocket, webSocketOpened } from '#websocket-constructor';
 
 // Drain is observed, not faked: poll bufferedAmount with a growing delay until the socket has handed
 // everything to the network.
@@ -26,27 +24,8 @@ function closeDetails(ev: unknown): { description: string; context: unknown; cod
   return { description, context: ev, code: Reflect.get(ev, 'code'), reason: Reflect.get(ev, 'reason') };
 }
 
-/** The `ws` package keeps its net.Socket as `_socket`; browsers have none and need none. */
-function unrefSocket(ws: WebSocketLike): void {
-  const socket: unknown = Reflect.get(ws, '_socket');
-  if (typeof socket !== 'object' || socket === null) return;
-  const unref: unknown = Reflect.get(socket, 'unref');
-  if (typeof unref === 'function') Reflect.apply(unref, socket, []);
-}
-
 function isFrameData(value: unknown): value is string | ArrayBuffer | ArrayBufferView {
   return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
-}
-
-function construct(Ctor: WebSocketConstructorLike, url: string, ctx: TransportContext): WebSocketLike {
-  const { extraHeaders, agent } = ctx;
-  if (extraHeaders === undefined && agent === undefined) return new Ctor(url);
-  // Browsers ignore the third argument; ws (Node) reads headers and agent from it.
-  const WithOptions = Ctor as unknown as ConstructorWithOptions;
-  return new WithOptions(url, [], {
-    ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
-    ...(agent === undefined ? {} : { agent }),
-  });
 }
 
 /** One WebSocket (native, injected, or the `ws` package), one Engine.IO packet per frame. */
@@ -71,7 +50,7 @@ export class WebSocketTransport extends BaseTransport {
     const url = `${wsBase}?${this.buildQuery().toString()}`;
     let ws: WebSocketLike;
     try {
-      ws = construct(Ctor, url, this.ctx);
+      ws = openWebSocket(Ctor, url, this.ctx);
     } catch (err) {
       // Invalid URL, CSP, or a mixed-content block throw synchronously in browsers.
       this.#failSoon(err);
@@ -79,7 +58,7 @@ export class WebSocketTransport extends BaseTransport {
     }
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      if (this.ctx.autoUnref) unrefSocket(ws);
+      webSocketOpened(ws, this.ctx.autoUnref);
       this.onOpen();
     };
     ws.onmessage = (ev: unknown) => this.#onFrame(eventData(ev));

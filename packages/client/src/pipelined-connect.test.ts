@@ -1,0 +1,158 @@
+// The namespace CONNECT is pipelined with the Engine.IO handshake: it leaves in the WebSocket's first
+// flight, before the open packet arrives, and a WebSocket that then stalls hands it to polling once.
+import { createServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createConnection, createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { Server } from 'socket.io';
+import { io } from './index.js';
+import type { Socket } from './socket.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function listen(server: HttpServer | ReturnType<typeof createTcpServer>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function client(url: string, opts: Parameters<typeof io>[1] = {}): Socket {
+  const socket = io(url, { forceNew: true, reconnection: false, ...opts });
+  cleanups.push(() => void socket.io.disconnect());
+  return socket;
+}
+
+function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+}
+
+/** A WebSocket-only Engine.IO speaker that sends its open packet only after the client's first message. */
+async function startSilentUntilSpokenTo(): Promise<{ url: string; first: Promise<string> }> {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: http });
+  let resolveFirst: (text: string) => void = () => {};
+  const first = new Promise<string>((resolve) => (resolveFirst = resolve));
+  wss.on('connection', (ws) => {
+    ws.once('message', (data: Buffer) => {
+      resolveFirst(data.toString());
+      ws.send('0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+      ws.send('40{"sid":"s1"}');
+    });
+  });
+  const port = await listen(http);
+  cleanups.push(async () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${port}`, first };
+}
+
+function frameSize(buf: Buffer, offset: number): number | undefined {
+  if (buf.length < offset + 2) return undefined;
+  const len = (buf[offset + 1] ?? 0) & 0x7f;
+  if (len < 126) return 2 + len;
+  if (len === 126) return buf.length < offset + 4 ? undefined : 4 + buf.readUInt16BE(offset + 2);
+  return buf.length < offset + 10 ? undefined : 10 + Number(buf.readBigUInt64BE(offset + 2));
+}
+
+/**
+ * TCP proxy: polling passes untouched; on a WebSocket, every client byte reaches the server, but of the
+ * server's bytes only the 101 and the first `frames` frames (0, or 1: the open packet) reach the client.
+ */
+async function startAnswerDroppingProxy(targetPort: number, frames: 0 | 1): Promise<string> {
+  const sockets = new Set<TcpSocket>();
+  const server = createTcpServer((down) => {
+    const up = createConnection({ host: '127.0.0.1', port: targetPort });
+    sockets.add(down).add(up);
+    const destroy = (): void => {
+      down.destroy();
+      up.destroy();
+    };
+    down.on('error', destroy).on('close', destroy);
+    up.on('error', destroy).on('close', destroy);
+    down.pipe(up);
+    let upgrade: boolean | undefined;
+    let pending = Buffer.alloc(0);
+    let done = false;
+    down.once('data', (chunk: Buffer) => (upgrade = /^upgrade:\s*websocket/im.test(chunk.toString('latin1'))));
+    up.on('data', (chunk: Buffer) => {
+      if (upgrade !== true) {
+        down.write(chunk);
+        return;
+      }
+      if (done) return;
+      pending = Buffer.concat([pending, chunk]);
+      const headerEnd = pending.indexOf('\r\n\r\n');
+      if (headerEnd === -1) return;
+      const size = frames === 0 ? 0 : frameSize(pending, headerEnd + 4);
+      if (size === undefined || pending.length < headerEnd + 4 + size) return;
+      down.write(pending.subarray(0, headerEnd + 4 + size));
+      done = true;
+    });
+  });
+  const port = await listen(server);
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('pipelined namespace CONNECT', () => {
+  it('sends the CONNECT with the auth object before the open packet has arrived', async () => {
+    const server = await startSilentUntilSpokenTo();
+    const socket = client(server.url, { auth: { token: 't' }, transports: ['websocket'] });
+    await connected(socket);
+    expect(await server.first).toBe('40{"token":"t"}');
+    expect(socket.id).toBe('s1');
+  });
+
+  it('sends the CONNECT with the auth callback data before the open packet has arrived', async () => {
+    const server = await startSilentUntilSpokenTo();
+    const socket = client(server.url, { auth: (cb) => cb({ token: 'cb' }) });
+    await connected(socket);
+    expect(await server.first).toBe('40{"token":"cb"}');
+  });
+
+  it.each([
+    { frames: 0 as const, lost: 'the open packet and every answer' },
+    { frames: 1 as const, lost: 'every answer after the open packet' },
+  ])('re-sends a pipelined CONNECT exactly once over polling when the WebSocket loses $lost', async ({ frames }) => {
+    const http = createServer();
+    const sio = new Server(http, { pingInterval: 5000, pingTimeout: 5000 });
+    const transports: string[] = [];
+    const auths: unknown[] = [];
+    sio.on('connection', (s) => {
+      transports.push(s.conn.transport.name);
+      auths.push(s.handshake.auth);
+      s.on('echo', (v: string, ack: (v: string) => void) => ack(v));
+    });
+    const port = await listen(http);
+    cleanups.push(async () => {
+      await new Promise<void>((resolve) => void sio.close(() => resolve()));
+      http.closeAllConnections();
+    });
+    const url = await startAnswerDroppingProxy(port, frames);
+    const socket = client(url, { webSocketTimeout: 300, auth: { token: 'once' } });
+    let connects = 0;
+    socket.on('connect', () => (connects += 1));
+    await connected(socket);
+    expect(socket.io.engine.transport.name).toBe('polling');
+    // The ack comes after the server handled everything sent before it on this session.
+    expect(await socket.emitWithAck('echo', 'x')).toBe('x');
+    expect(connects).toBe(1);
+    // One namespace socket on the stalled WebSocket (the pipelined CONNECT got there), one on polling.
+    expect(transports.filter((t) => t === 'polling')).toHaveLength(1);
+    expect(transports.filter((t) => t === 'websocket')).toHaveLength(1);
+    expect(auths).toEqual([{ token: 'once' }, { token: 'once' }]);
+  });
+});
