@@ -130,14 +130,25 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   addAll(id: SocketId, rooms: Set<Room>): void {
-    let joined = this.sids.get(id);
-    if (joined === undefined) {
-      joined = new Set();
-      this.sids.set(id, joined);
-    }
     for (const room of rooms) {
+      if (this.sids.get(id)?.has(room) === true && this.rooms.get(room)?.has(id) === true) continue;
+      if (room === id && !this.sids.has(id) && !this.rooms.has(room)) {
+        // A socket's own room, the only one most sockets ever join: one Set serves as that room's
+        // members and as the socket's rooms until either changes (heap per idle socket).
+        const own = new Set([id]);
+        this.sids.set(id, own);
+        this.rooms.set(room, own);
+        this.emit('create-room', room);
+        this.emit('join-room', room, id);
+        continue;
+      }
+      let joined = this.#joinedForWrite(id);
+      if (joined === undefined) {
+        joined = new Set();
+        this.sids.set(id, joined);
+      }
       joined.add(room);
-      let members = this.rooms.get(room);
+      let members = this.#membersForWrite(room);
       if (members === undefined) {
         members = new Set();
         this.rooms.set(room, members);
@@ -151,7 +162,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   del(id: SocketId, room: Room): void {
-    this.sids.get(id)?.delete(room);
+    this.#joinedForWrite(id)?.delete(room);
     this.#removeFromRoom(room, id);
   }
 
@@ -160,6 +171,24 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     if (joined === undefined) return;
     for (const room of joined) this.#removeFromRoom(room, id);
     this.sids.delete(id);
+  }
+
+  /** The rooms of `id`, unshared first if the Set is also its own room's members. */
+  #joinedForWrite(id: SocketId): Set<Room> | undefined {
+    const joined = this.sids.get(id);
+    if (joined === undefined || joined !== this.rooms.get(id)) return joined;
+    const copy = new Set(joined);
+    this.sids.set(id, copy);
+    return copy;
+  }
+
+  /** The members of `room`, unshared first if the Set is also the room list of the socket of that id. */
+  #membersForWrite(room: Room): Set<SocketId> | undefined {
+    const members = this.rooms.get(room);
+    if (members === undefined || members !== this.sids.get(room)) return members;
+    const copy = new Set(members);
+    this.rooms.set(room, copy);
+    return copy;
   }
 
   broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
@@ -227,7 +256,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   #removeFromRoom(room: Room, id: SocketId): void {
-    const members = this.rooms.get(room);
+    const members = this.#membersForWrite(room);
     if (members === undefined) return;
     if (members.delete(id)) this.emit('leave-room', room, id);
     if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);

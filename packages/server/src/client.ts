@@ -20,21 +20,27 @@ export class Client<
 > {
   readonly conn: EngineSocket;
   /** The engine session id. */
-  readonly id: string;
+  get id(): string {
+    return this.conn.id;
+  }
+
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
-  readonly #decoder = new SocketPacketDecoder();
-  // An array, not a Map: a client has a socket per namespace, usually one (heap per idle session).
-  #sockets: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
-  /** The socket of each namespace joined (one per namespace name); an array for the same reason. */
-  #nsps: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+  /** Own decoder only while a binary packet of this client waits for attachments (see sharedDecoder). */
+  #decoder: SocketPacketDecoder | undefined;
+  /**
+   * The sockets of this client, one per namespace joined (see #remember). An array, not a Map: a
+   * client has a socket per namespace, usually one (heap per idle session).
+   */
+  #sockets: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = NO_SOCKETS;
+  /** Decoded packets waiting for their tick (see #enqueue); null when none. */
+  #queue: DispatchQueue<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
     this.server = server;
     this.conn = conn;
-    this.id = conn.id;
     // Shared methods with this client as context (eventemitter3): no closures per session.
     conn.on('message', this.#connOnMessage, this);
     conn.on('error', this.#connOnError, this);
@@ -42,7 +48,7 @@ export class Client<
     // A session that never joins a namespace would otherwise live on pings alone.
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
-      if (this.#nsps.length === 0) this.close();
+      if (this.#sockets.length === 0) this.close();
     }, server._connectTimeoutMs);
   }
 
@@ -76,17 +82,14 @@ export class Client<
 
   /** @internal */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    const index = this.#sockets.indexOf(socket);
-    if (index === -1) return;
-    this.#sockets.splice(index, 1);
-    if (this.#socketOf(socket.nsp.name) === socket) this.#nsps = this.#nsps.filter((known) => known !== socket);
+    if (!this.#sockets.includes(socket)) return;
+    this.#sockets = this.#sockets.filter((known) => known !== socket);
   }
 
   /** @internal `socket.disconnect(true)`: every namespace gets DISCONNECT, then the session closes. */
   _disconnect(): void {
     for (const socket of [...this.#sockets]) socket.disconnect();
-    this.#sockets = [];
-    this.#nsps = [];
+    this.#sockets = NO_SOCKETS;
     this.close();
   }
 
@@ -98,8 +101,18 @@ export class Client<
   }
 
   #connOnMessage(data: string | Buffer): void {
-    const result = this.#decoder.add(data);
-    if (result === undefined) return;
+    const decoder = this.#decoder ?? sharedDecoder;
+    const result = decoder.add(data);
+    if (result === undefined) {
+      // A binary packet waits for its attachments: that state is this client's from now on.
+      if (decoder === sharedDecoder) {
+        this.#decoder = decoder;
+        sharedDecoder = new SocketPacketDecoder();
+      }
+      return;
+    }
+    // Complete (or failed): the decoder holds nothing any more.
+    this.#decoder = undefined;
     if (isProtocolError(result)) this.#onProtocolError(result);
     else this.#ondecoded(result);
   }
@@ -119,13 +132,51 @@ export class Client<
   #ondecoded(packet: SocketPacket): void {
     const socket = this.#socketOf(packet.nsp);
     if (socket === undefined && packet.type === PacketType.CONNECT) {
-      this.#connect(packet.nsp, isRecord(packet.data) ? packet.data : {});
+      this.#connect(packet.nsp, isRecord(packet.data) ? packet.data : undefined);
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
-      process.nextTick(() => socket._onpacket(packet));
+      this.#enqueue(socket, packet);
     } else {
       // A packet for a namespace this client is not in, a second CONNECT, or a CONNECT_ERROR from a client:
       // socket.io treats all of them as an invalid state and closes the session.
       this.close();
+    }
+  }
+
+  /**
+   * Packets are dispatched on the next tick, once the whole payload is decoded (as socket.io does with
+   * a nextTick per packet): one tick for all the packets decoded in the meantime, in order.
+   */
+  #enqueue(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, packet: SocketPacket): void {
+    const queue = this.#queue;
+    if (queue !== null) {
+      queue.sockets.push(socket);
+      queue.packets.push(packet);
+      return;
+    }
+    this.#queue = { sockets: [socket], packets: [packet] };
+    process.nextTick(drainQueue, this);
+  }
+
+  /** @internal Runs the queued packets; those queued meanwhile run in the same loop. */
+  _drain(): void {
+    const queue = this.#queue;
+    if (queue === null) return;
+    let next = 0;
+    try {
+      while (next < queue.packets.length) {
+        const index = next;
+        next += 1;
+        queue.sockets[index]?._onpacket(queue.packets[index] as SocketPacket);
+      }
+    } finally {
+      if (next < queue.packets.length) {
+        // A listener threw: the rest still runs, on the next tick (as separate ticks would have).
+        queue.sockets.splice(0, next);
+        queue.packets.splice(0, next);
+        process.nextTick(drainQueue, this);
+      } else {
+        this.#queue = null;
+      }
     }
   }
 
@@ -136,24 +187,24 @@ export class Client<
     this.conn.close();
   }
 
-  #connect(name: string, auth: Record<string, unknown>): void {
+  /** `auth` undefined: the CONNECT had no payload (the socket's handshake.auth is then a fresh `{}`). */
+  #connect(name: string, auth: Record<string, unknown> | undefined): void {
     if (this.server._nsps.has(name)) {
       this.#doConnect(name, auth);
       return;
     }
-    this.server._checkNamespace(name, auth, (allowed) => {
-      if (allowed) this.#doConnect(name, auth);
+    const given = auth ?? {};
+    this.server._checkNamespace(name, given, (allowed) => {
+      if (allowed) this.#doConnect(name, given);
       else this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: 'Invalid namespace' } });
     });
   }
 
-  #doConnect(name: string, auth: Record<string, unknown>): void {
+  #doConnect(name: string, auth: Record<string, unknown> | undefined): void {
     if (this.#closed) return;
     const nsp = this.server.of(name);
     nsp._add(this, auth, (socket) => {
       this.#remember(socket);
-      const others = this.#nsps.filter((known) => known.nsp.name !== nsp.name);
-      this.#nsps = others.concat(socket);
       if (this.#connectTimer !== undefined) {
         clearTimeout(this.#connectTimer);
         this.#connectTimer = undefined;
@@ -162,15 +213,22 @@ export class Client<
   }
 
   #socketOf(nsp: string): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined {
-    return this.#nsps.find((known) => known.nsp.name === nsp);
+    // The latest socket of that namespace; a loop rather than find(): no closure per decoded packet.
+    for (let i = this.#sockets.length - 1; i >= 0; i -= 1) {
+      const known = this.#sockets[i];
+      if (known?.nsp.name === nsp) return known;
+    }
+    return undefined;
   }
 
-  /** Same id twice replaces the entry, as the Map it used to be. */
+  /**
+   * Every connected socket is kept (two CONNECTs racing through async middleware give two, and both
+   * must be closed with the session); packets go to the latest of a namespace (see #socketOf).
+   */
   #remember(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    const index = this.#sockets.findIndex((known) => known.id === socket.id);
+    if (this.#sockets.includes(socket)) return;
     // concat() allocates the exact length (a push or a spread reserves room for ~17 elements).
-    if (index === -1) this.#sockets = this.#sockets.concat(socket);
-    else this.#sockets[index] = socket;
+    this.#sockets = this.#sockets.concat(socket);
   }
 
   #onclose(reason: DisconnectReason, description?: unknown): void {
@@ -182,11 +240,29 @@ export class Client<
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     for (const socket of [...this.#sockets]) socket._onclose(reason, description);
-    this.#sockets = [];
-    this.#nsps = [];
-    this.#decoder.reset();
+    this.#sockets = NO_SOCKETS;
+    this.#decoder?.reset();
+    this.#decoder = undefined;
   }
 }
+
+interface DispatchQueue<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
+  readonly sockets: Array<Socket<L, E, S, D>>;
+  readonly packets: SocketPacket[];
+}
+
+function drainQueue(client: { _drain(): void }): void {
+  client._drain();
+}
+
+/** Never mutated: `#sockets` is replaced, not edited. */
+const NO_SOCKETS: never[] = [];
+
+/**
+ * Decodes for every client that has no binary packet in progress: text packets leave no state behind,
+ * so a decoder per client would only cost heap per idle session.
+ */
+let sharedDecoder = new SocketPacketDecoder();
 
 const ENGINE_REASONS: ReadonlySet<string> = new Set<DisconnectReason>([
   'transport error',

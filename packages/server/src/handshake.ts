@@ -3,18 +3,18 @@ import type { ParsedUrlQuery } from 'node:querystring';
 import type { EngineSocket } from './engine/index.js';
 import type { Handshake } from './socket-types.js';
 
-/** socket.handshake from the session's first request, as socket.io builds it. */
-export function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
+/** socket.handshake from the session's first request, as socket.io builds it; `issued` is when the socket was created. */
+export function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>, issued: number): Handshake {
   const req = conn.request;
   const url = req.url ?? '/';
   const queryIndex = url.indexOf('?');
   return {
     headers: req.headers,
-    time: String(new Date()),
+    time: String(new Date(issued)),
     address: conn.remoteAddress,
     xdomain: req.headers.origin !== undefined,
     secure: 'encrypted' in req.socket && req.socket.encrypted === true,
-    issued: Date.now(),
+    issued,
     url,
     query: queryIndex === -1 ? {} : compactQuery(parseQuery(url.slice(queryIndex + 1))),
     auth,

@@ -227,7 +227,7 @@ export class Namespace<
    */
   _add(
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    auth: Record<string, unknown>,
+    auth: Record<string, unknown> | undefined,
     onConnect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const socket = new Socket(this, client, auth);

@@ -55,10 +55,10 @@ export class Socket<
   /** Random id, different from the engine session id; the socket is always in the room of that name. */
   readonly id: SocketId;
   /** Always false: connection state recovery is not implemented. */
-  readonly recovered = false;
-  readonly handshake: Handshake;
-  /** Free-form per-socket data, returned with fetchSockets(). */
-  data: SocketData = {} as SocketData;
+  get recovered(): false {
+    return false;
+  }
+  #data: SocketData | typeof NO_DATA = NO_DATA;
   connected = false;
 
   readonly #adapter: Adapter;
@@ -69,18 +69,38 @@ export class Socket<
   #anyListeners: readonly AnyListener[] = NO_LISTENERS;
   #anyOutgoingListeners: readonly AnyListener[] = NO_LISTENERS;
   #cleanedUp = false;
+  /** Built on first read from what it needs (heap per idle socket: most apps never read it). */
+  #handshake: Handshake | undefined;
+  /** The CONNECT payload; undefined when there was none (no `{}` per socket until handshake is read). */
+  readonly #auth: Record<string, unknown> | undefined;
+  readonly #issued = Date.now();
 
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    auth: Record<string, unknown>,
+    auth: Record<string, unknown> | undefined,
   ) {
     super();
     this.nsp = nsp;
     this.client = client;
     this.#adapter = nsp.adapter;
     this.id = randomBytes(15).toString('base64url');
-    this.handshake = buildHandshake(client.conn, auth);
+    this.#auth = auth;
+  }
+
+  /** The request that opened the session, as socket.io's `socket.handshake` (same object on every read). */
+  get handshake(): Handshake {
+    return (this.#handshake ??= buildHandshake(this.client.conn, this.#auth ?? {}, this.#issued));
+  }
+
+  /** Free-form per-socket data, returned with fetchSockets() (created on first read). */
+  get data(): SocketData {
+    if (this.#data === NO_DATA) this.#data = {} as SocketData;
+    return this.#data;
+  }
+
+  set data(data: SocketData) {
+    this.#data = data;
   }
 
   /** The engine session under this socket: `socket.conn.transport.name`, `socket.conn.on('upgrade')`. */
@@ -353,14 +373,19 @@ export class Socket<
   }
 
   #onevent(packet: SocketPacket): void {
-    const args: unknown[] = Array.isArray(packet.data) ? [...(packet.data as unknown[])] : [];
+    // The decoded array is this packet's own (as socket.io, it becomes the arguments).
+    const args: unknown[] = Array.isArray(packet.data) ? (packet.data as unknown[]) : [];
     if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
     for (const listener of this.#anyListeners) listener.apply(this, args);
     // The client already deferred this packet by a tick (after the whole payload is decoded); socket.io
     // adds a second tick here, which would let a close that arrived in the same payload drop the event.
+    if (this.#fns === undefined || this.#fns.length === 0) {
+      if (this.connected) this.emitArgs(args as Event);
+      return;
+    }
     this.#run(args as Event, (err) => {
       if (err) this._onerror(err);
-      else if (this.connected) this.emitUntyped(...(args as Event));
+      else if (this.connected) this.emitArgs(args as Event);
     });
   }
 
@@ -408,6 +433,8 @@ export class Socket<
 // Shared by every socket until it sets a flag or a catch-all listener; never mutated (replaced instead).
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
 const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
+/** `socket.data` not read nor set yet (any value, null and undefined included, may be assigned). */
+const NO_DATA: unique symbol = Symbol('no data');
 
 function toWriteOptions(flags: BroadcastFlags): WriteOptions {
   return { volatile: flags.volatile === true, compress: flags.compress !== false };

@@ -186,6 +186,11 @@ export abstract class StrictEventEmitter<
     return super.emit(ev, ...args);
   }
 
+  /** Emits locally `args[0]` with the rest as arguments (no copy of the array on the way). */
+  protected emitArgs(args: readonly [string, ...unknown[]]): boolean {
+    return Reflect.apply(EventEmitter.prototype.emit, this, args) as boolean;
+  }
+
   override listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     event: Ev,
   ): Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>> {

@@ -9,8 +9,13 @@ type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => vo
 
 /** Whether `url` is under `path` (normalized, with its trailing slash) or is `path` without that slash. */
 export function matchesPath(url: string | undefined, path: string): boolean {
-  const pathname = (url ?? '').split('?', 1)[0] ?? '';
-  return pathname === path.slice(0, -1) || pathname.startsWith(path);
+  // Every request of the server goes through here: no split, no slice.
+  url ??= '';
+  const query = url.indexOf('?');
+  const end = query === -1 ? url.length : query;
+  if (end >= path.length) return url.startsWith(path);
+  // `path` without its trailing slash, nothing else before the query.
+  return end === path.length - 1 && path.startsWith(url.slice(0, end));
 }
 
 /**

@@ -33,6 +33,14 @@ export class InFlight {
     res.on('close', this.#onResponseClose);
   }
 
+  /**
+   * A held GET that its session's transport answers on shutdown (EngineServer.close() closes every
+   * session first): no need to track it twice (one 'close' listener less per held GET).
+   */
+  untrackResponse(res: ServerResponse): void {
+    if (this.#responses.delete(res)) res.off('close', this.#onResponseClose);
+  }
+
   /** An upgrade socket, tracked until a WebSocket owns it (see `adoptWebSocket`) or it closes. */
   trackUpgrade(socket: Duplex): void {
     this.#upgrades.add(socket);

@@ -17,7 +17,7 @@ function fakeRequest(headers: IncomingHttpHeaders): IncomingMessage {
 
 function recorder(): HeldPollHandle & { readonly cuts: number[] } {
   const cuts: number[] = [];
-  return { cuts, shorten: (maxHold) => cuts.push(maxHold) };
+  return { cuts, crowd: null, shorten: (maxHold) => cuts.push(maxHold) };
 }
 
 describe('PollCrowding', () => {
@@ -27,17 +27,17 @@ describe('PollCrowding', () => {
     const policy = crowding();
     const [a, b, c] = [recorder(), recorder(), recorder()];
     const headers = { 'user-agent': 'ua', cookie: 'app=1' };
-    expect(policy.admit(fakeRequest(headers), a, 5000).hold).toBe(5000);
-    expect(policy.admit(fakeRequest(headers), b, 5000).hold).toBe(5000);
-    expect(policy.admit(fakeRequest(headers), c, 5000).hold).toBe(100);
+    expect(policy.admit(fakeRequest(headers), a, 5000)).toBe(5000);
+    expect(policy.admit(fakeRequest(headers), b, 5000)).toBe(5000);
+    expect(policy.admit(fakeRequest(headers), c, 5000)).toBe(100);
     expect([a.cuts, b.cuts, c.cuts]).toEqual([[100], [100], []]);
     // Never longer than the full hold.
-    expect(policy.admit(fakeRequest(headers), recorder(), 50).hold).toBe(50);
+    expect(policy.admit(fakeRequest(headers), recorder(), 50)).toBe(50);
   });
 
   it('counts per fingerprint; the engine cookie does not split a browser, other cookies and addresses do', () => {
     const policy = crowding();
-    const admit = (headers: IncomingHttpHeaders): number => policy.admit(fakeRequest(headers), recorder(), 5000).hold;
+    const admit = (headers: IncomingHttpHeaders): number => policy.admit(fakeRequest(headers), recorder(), 5000);
     admit({ 'user-agent': 'ua', cookie: 'io=one; app=1' });
     admit({ 'user-agent': 'ua', cookie: 'app=1; io=two' });
     expect(admit({ 'user-agent': 'ua', cookie: 'app=2' })).toBe(5000);
@@ -49,12 +49,14 @@ describe('PollCrowding', () => {
   it('releases idempotently; a released GET no longer counts', () => {
     const policy = crowding();
     const headers = { 'user-agent': 'ua' };
-    const first = policy.admit(fakeRequest(headers), recorder(), 5000);
+    const first = recorder();
+    policy.admit(fakeRequest(headers), first, 5000);
     policy.admit(fakeRequest(headers), recorder(), 5000);
-    first.release();
-    first.release();
-    expect(policy.admit(fakeRequest(headers), recorder(), 5000).hold).toBe(5000);
-    expect(policy.admit(fakeRequest(headers), recorder(), 5000).hold).toBe(100);
+    policy.release(first);
+    policy.release(first);
+    expect(first.crowd).toBeNull();
+    expect(policy.admit(fakeRequest(headers), recorder(), 5000)).toBe(5000);
+    expect(policy.admit(fakeRequest(headers), recorder(), 5000)).toBe(100);
   });
 });
 

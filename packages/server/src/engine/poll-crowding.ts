@@ -4,18 +4,26 @@ import type { IncomingMessage } from 'node:http';
 export interface HeldPollHandle {
   /** Answer (with a noop) within `maxHold` ms at the latest; never lengthens the hold. */
   shorten(maxHold: number): void;
+  /** Set by the policy while the GET counts (the group it counts in); null once released. */
+  crowd: CrowdGroup | null;
 }
 
-/** Admission of one held GET: how long to hold it, and the release to call once the hold ends. */
-export interface PollAdmission {
-  readonly hold: number;
-  /** Idempotent: every path that ends a hold may call it. */
-  readonly release: () => void;
+/** The GETs held by one client fingerprint. */
+export class CrowdGroup extends Set<HeldPollHandle> {
+  readonly key: string;
+
+  constructor(key: string) {
+    super();
+    this.key = key;
+  }
 }
 
 /** What a polling transport asks before it holds a GET (the server's PollCrowding). */
 export interface PollHoldPolicy {
-  admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): PollAdmission;
+  /** Counts `handle` and says how long to hold it. */
+  admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): number;
+  /** Ends the count of `handle`; idempotent: every path that ends a hold may call it. */
+  release(handle: HeldPollHandle): void;
 }
 
 export interface PollCrowdingOptions {
@@ -32,33 +40,36 @@ export interface PollCrowdingOptions {
  * the ones already held are cut to that, so a connection frees up quickly.
  */
 export class PollCrowding implements PollHoldPolicy {
-  readonly #held = new Map<string, Set<HeldPollHandle>>();
+  readonly #held = new Map<string, CrowdGroup>();
   readonly #opts: PollCrowdingOptions;
 
   constructor(options: PollCrowdingOptions) {
     this.#opts = options;
   }
 
-  admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): PollAdmission {
+  admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): number {
+    this.release(handle);
     const key = this.#fingerprint(req);
     let held = this.#held.get(key);
     if (held === undefined) {
-      held = new Set();
+      held = new CrowdGroup(key);
       this.#held.set(key, held);
     }
     const crowded = held.size >= this.#opts.threshold;
     if (crowded) for (const other of held) other.shorten(this.#opts.crowdedHold);
     held.add(handle);
-    const group = held;
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      group.delete(handle);
-      // Only the group still registered is dropped: an empty one may have been replaced meanwhile.
-      if (group.size === 0 && this.#held.get(key) === group) this.#held.delete(key);
-    };
-    return { hold: crowded ? Math.min(fullHold, this.#opts.crowdedHold) : fullHold, release };
+    // The group is kept on the handle (no release closure per GET: heap per idle polling session).
+    handle.crowd = held;
+    return crowded ? Math.min(fullHold, this.#opts.crowdedHold) : fullHold;
+  }
+
+  release(handle: HeldPollHandle): void {
+    const group = handle.crowd;
+    if (group === null) return;
+    handle.crowd = null;
+    group.delete(handle);
+    // Only the group still registered is dropped: an empty one may have been replaced meanwhile.
+    if (group.size === 0 && this.#held.get(group.key) === group) this.#held.delete(group.key);
   }
 
   /**

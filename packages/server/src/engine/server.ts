@@ -13,14 +13,14 @@ import { InFlight, refuseClosed } from './in-flight.js';
 import { normalizePath, resolveOptions } from './options.js';
 import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
 import { PollCrowding } from './poll-crowding.js';
-import { EngineSocket, sessionInternals } from './session.js';
-import type { SessionConfig, SessionObserver } from './session.js';
+import { EngineSocket, createHeartbeat, sessionInternals } from './session.js';
+import type { Heartbeat, SessionConfig, SessionObserver } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
 import type { PollingOptions } from './transports/polling.js';
 import type { EngineServerEvents } from './server-events.js';
 import { WebSocketTransport } from './transports/websocket.js';
-import { UpgradeResponse, forgetQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
+import { UpgradeResponse, exposeQuery, forgetQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
 import type { EngineMiddleware, VerifyContext } from './verify.js';
 import { createWebSocketServer, headersOf, wsOnIgnoredError } from './websocket-server.js';
 
@@ -58,6 +58,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** Shared by every session of a transport kind (per-session copies cost heap per idle session). */
   readonly #sessionConfigs = new Map<TransportName, SessionConfig>();
   #pollingOptions: PollingOptions | undefined;
+  /** Every session's heartbeat behind two timers (built with the first session config). */
+  #heartbeat: Heartbeat | undefined;
   #closed = false;
 
   constructor(options: EngineServerOptions = {}) {
@@ -205,8 +207,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       const transport = client === undefined ? undefined : sessionInternals.transportOf(client);
       // A held GET stays in memory for the hold: its parsed query is not needed any more.
       forgetQuery(req);
-      if (transport instanceof PollingTransport) transport.handleRequest(req, res);
-      else abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid }));
+      if (transport instanceof PollingTransport) {
+        transport.handleRequest(req, res);
+        if (transport.holds(res)) this.#inFlight.untrackResponse(res);
+      } else abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid }));
       return;
     }
     const id = await this.#newId(req);
@@ -228,6 +232,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const socket = this.#register(id, req, transport);
     transport.handleRequest(req, res);
     forgetQuery(req);
+    // The handshake is answered (its headers saw the original request): keep a light copy only.
+    sessionInternals.compactRequest(socket);
     this.emit('connection', socket);
   }
 
@@ -281,6 +287,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       }
       const socket = this.#register(id, req, new WebSocketTransport(ws));
       forgetQuery(req);
+      sessionInternals.compactRequest(socket);
       this.emit('connection', socket);
       return;
     }
@@ -299,10 +306,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #register(id: string, req: IncomingMessage, transport: TransportBase): EngineSocket {
+    // Polling answers get their headers through the session observer; the 101 gets them from the ws
+    // 'headers' hook.
     const socket = new EngineSocket(id, req, transport, this.#sessionConfig(transport.name));
-    // Takes the session as context (eventemitter3) instead of a closure each. Only polling answers
-    // carry headers from a transport (the 101 gets them from the ws 'headers' hook).
-    if (transport.name === 'polling') transport.on('headers', this.#onTransportHeaders, socket);
     this.#clients.set(id, socket);
     return socket;
   }
@@ -318,22 +324,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         upgrades: this.#upgradesFor(transport),
         initialPacket: this.opts.initialPacket,
         observer: this.#sessionObserver,
+        heartbeat: (this.#heartbeat ??= createHeartbeat(this.opts.pingInterval, this.opts.pingTimeout)),
       };
       this.#sessionConfigs.set(transport, config);
     }
     return config;
   }
 
-  // `this` is the session (the listener context); `engine` is this server.
-  readonly #onTransportHeaders = ((engine: EngineServer) =>
-    function (this: EngineSocket, headers: Record<string, string>, request: IncomingMessage): void {
-      // Only the handshake's answer is an initial one: the session's request is the handshake.
-      engine.#decorateHeaders(headers, request, this.id, request === this.request);
-    })(this);
-
   readonly #sessionObserver: SessionObserver = {
     flush: (socket, buffer) => this.emit('flush', socket, buffer),
     drain: (socket) => this.emit('drain', socket),
+    // Only the handshake's answer is an initial one: the session's request is the handshake.
+    headers: (socket, headers, req) => this.#decorateHeaders(headers, req, socket.id, req === socket.request),
     close: (socket) => {
       // A custom generateId may reuse an id: only forget the entry if it is still this session.
       if (this.#clients.get(socket.id) === socket) this.#clients.delete(socket.id);
@@ -376,10 +378,4 @@ export function attach(server: HttpServer, options?: EngineServerOptions): Engin
   const engine = new EngineServer(options);
   engine.attach(server);
   return engine;
-}
-
-/** engine.io's `req._query` (the parsed query string), which apps and middlewares read. */
-function exposeQuery(req: IncomingMessage): void {
-  if (Reflect.has(req, '_query')) return;
-  Reflect.set(req, '_query', Object.fromEntries(queryOf(req)));
 }

@@ -1,70 +1,36 @@
 import { EventEmitter } from 'eventemitter3';
 import type { IncomingMessage } from 'node:http';
 import type { BinaryLike, EnginePacket, ProtocolError } from '@switchback/protocol';
+import { DelayQueue, OwnedDelayEntry } from './delay-queue.js';
+import type { EngineCloseReason, EngineSocketEvents, EngineSocketState, Heartbeat, SendOptions, SessionConfig } from './session-types.js';
 import { TransportError } from './errors.js';
 import { toBuffer } from './transport.js';
-import type { Transport, TransportBase } from './transport.js';
+import type { Transport, TransportBase, TransportSink } from './transport.js';
+import { compactRequest } from './session-request.js';
 import { runUpgrade } from './upgrade.js';
 import type { UpgradeHost } from './upgrade.js';
 
-export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
+export type {
+  EngineCloseReason,
+  EngineSocketEvents,
+  EngineSocketState,
+  Heartbeat,
+  SendOptions,
+  SessionConfig,
+  SessionObserver,
+} from './session-types.js';
 
-/** Close reasons, as engine.io words them. */
-export type EngineCloseReason =
-  | 'transport close'
-  | 'transport error'
-  | 'ping timeout'
-  | 'parse error'
-  | 'forced close'
-  | 'server shutting down';
-
-export interface EngineSocketEvents {
-  open: [];
-  message: [data: string | Buffer];
-  /** Same as 'message' (engine.io emits both). */
-  data: [data: string | Buffer];
-  close: [reason: EngineCloseReason, description?: unknown];
-  error: [err: Error];
-  packet: [packet: EnginePacket];
-  packetCreate: [packet: EnginePacket];
-  heartbeat: [];
-  upgrading: [transport: Transport];
-  upgrade: [transport: Transport];
-  drain: [];
-  flush: [buffer: EnginePacket[]];
-  stateChange: [change: { from: EngineSocketState; to: EngineSocketState }];
-}
-
-/** What a session needs from its server, fixed at the handshake. */
-export interface SessionConfig {
-  pingInterval: number;
-  pingTimeout: number;
-  upgradeTimeout: number;
-  maxPayload: number;
-  /** Upgrades offered in the open packet (`[]` for a WebSocket handshake). */
-  upgrades: string[];
-  initialPacket?: string | BinaryLike | undefined;
-  /**
-   * The server's hooks, called just before the session's own event of the same name (a shared object:
-   * no listener per session on the session).
-   */
-  observer?: SessionObserver | undefined;
-}
-
-export interface SessionObserver {
-  flush(socket: EngineSocket, buffer: EnginePacket[]): void;
-  drain(socket: EngineSocket): void;
-  close(socket: EngineSocket): void;
-}
-
-export interface SendOptions {
-  compress?: boolean;
-}
+/** Creates the heartbeat timers for sessions with these settings. */
+export let createHeartbeat!: (pingInterval: number, pingTimeout: number) => Heartbeat;
 
 interface QueuedPacket {
   readonly packet: EnginePacket;
   readonly callback: (() => void) | undefined;
 }
+
+/** The empty write buffer of every session (frozen: a push would be a bug). */
+const NO_PACKETS: QueuedPacket[] = [];
+Object.freeze(NO_PACKETS);
 
 const TRANSITIONS: Readonly<Record<EngineSocketState, readonly EngineSocketState[]>> = {
   opening: ['open', 'closed'],
@@ -78,6 +44,8 @@ export interface SessionInternals {
   transportOf(socket: EngineSocket): TransportBase;
   isUpgrading(socket: EngineSocket): boolean;
   upgrade(socket: EngineSocket, candidate: TransportBase): void;
+  /** The handshake was answered: keep only a light copy of its request. */
+  compactRequest(socket: EngineSocket): void;
 }
 // Assigned in EngineSocket's static block, which is the only code allowed to touch #private members.
 export let sessionInternals!: SessionInternals;
@@ -94,18 +62,18 @@ export let sessionInternals!: SessionInternals;
  */
 export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   readonly id: string;
-  readonly protocol = 4;
-  readonly request: IncomingMessage;
   readonly remoteAddress: string;
 
+  #request: IncomingMessage;
   readonly #config: SessionConfig;
   #state: EngineSocketState = 'opening';
   #transport: TransportBase;
   #upgrading = false;
   #upgraded = false;
-  #writeBuffer: QueuedPacket[] = [];
-  #pingIntervalTimer: NodeJS.Timeout | null = null;
-  #pingTimeoutTimer: NodeJS.Timeout | null = null;
+  /** NO_PACKETS while empty: an idle session holds no array of its own. */
+  #writeBuffer: QueuedPacket[] = NO_PACKETS;
+  /** This session's wait in the heartbeat queues: for the next ping, or for the pong after it. */
+  readonly #heartbeat = new OwnedDelayEntry<EngineSocket>(this);
   /** The ping timeout is extended at most once per ping by other incoming packets (as the reference). */
   #pingTimeoutRefreshed = false;
   #closeAfterDrain: (() => void) | null = null;
@@ -115,18 +83,38 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       transportOf: (socket) => socket.#transport,
       isUpgrading: (socket) => socket.#upgrading,
       upgrade: (socket, candidate) => runUpgrade(socket.#upgradeHost(), candidate, socket.#config),
+      compactRequest: (socket) => {
+        socket.#request = compactRequest(socket.#request);
+      },
     };
+    createHeartbeat = (pingInterval, pingTimeout) => ({
+      interval: new DelayQueue(pingInterval, (entry) => entry.owner.#onPingInterval()),
+      timeout: new DelayQueue(pingTimeout, (entry) => entry.owner.#onClose('ping timeout')),
+    });
   }
 
   constructor(id: string, request: IncomingMessage, transport: TransportBase, config: SessionConfig) {
     super();
     this.id = id;
-    this.request = request;
+    this.#request = request;
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.#config = config;
     this.#transport = transport;
     this.#setTransport(transport);
     this.#open();
+  }
+
+  /**
+   * The request that opened the session. Once the handshake is answered this is a lighter copy of it
+   * (see compactRequest): headers, url, method, socket and what middleware added are all there.
+   */
+  get request(): IncomingMessage {
+    return this.#request;
+  }
+
+  /** The Engine.IO protocol revision (a getter: no field per session). */
+  get protocol(): 4 {
+    return 4;
   }
 
   get readyState(): EngineSocketState {
@@ -213,41 +201,43 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   #schedulePing(): void {
-    if (this.#pingIntervalTimer !== null) clearTimeout(this.#pingIntervalTimer);
-    // A shared callback with the session as argument: no closure per session (heap per idle session).
-    this.#pingIntervalTimer = setTimeout(EngineSocket.#onPingInterval, this.#config.pingInterval, this);
+    // One shared timer for every session's heartbeat: no Timeout per session (heap per idle session).
+    this.#config.heartbeat.interval.add(this.#heartbeat);
   }
 
-  static #onPingInterval(socket: EngineSocket): void {
-    socket.#pingTimeoutRefreshed = false;
-    socket.#sendPacket({ type: 'ping' });
-    if (socket.#pingTimeoutTimer !== null) clearTimeout(socket.#pingTimeoutTimer);
-    socket.#pingTimeoutTimer = setTimeout(EngineSocket.#onPingTimeout, socket.#config.pingTimeout, socket);
+  #onPingInterval(): void {
+    this.#pingTimeoutRefreshed = false;
+    this.#sendPacket({ type: 'ping' });
+    // A closing session still times out (a graceful close may wait for a GET that never comes); a
+    // closed one (it may have closed while sending) waits for nothing.
+    if (this.#state !== 'closed') this.#config.heartbeat.timeout.add(this.#heartbeat);
   }
 
-  static #onPingTimeout(socket: EngineSocket): void {
-    socket.#onClose('ping timeout');
+  /** Whether a ping went out and its pong is awaited. */
+  #awaitingPong(): boolean {
+    return this.#heartbeat.queue === this.#config.heartbeat.timeout;
   }
 
-  // The transport's listeners are shared methods with this session as context (eventemitter3), not
-  // closures: no per-session functions (heap per idle session). Only the current transport has them:
-  // #detachTransport removes them before the session moves on, so no event of an old transport gets here.
+  // The transport reports through one shared sink with this session as owner: no listener records or
+  // closures per session (heap per idle session). Only the current transport is bound: #detachTransport
+  // unbinds it before the session moves on, so no report of an old transport gets here.
   #setTransport(transport: TransportBase): void {
     this.#transport = transport;
-    transport.on('packet', this.#onPacket, this);
-    transport.on('parseError', this.#onTransportParseError, this);
-    transport.on('error', this.#onTransportError, this);
-    transport.on('ready', this.#flush, this);
-    transport.on('close', this.#onTransportClose, this);
+    transport.bind(EngineSocket.#sink, this);
   }
 
   #detachTransport(transport: TransportBase): void {
-    transport.off('packet', this.#onPacket, this);
-    transport.off('parseError', this.#onTransportParseError, this);
-    transport.off('error', this.#onTransportError, this);
-    transport.off('ready', this.#flush, this);
-    transport.off('close', this.#onTransportClose, this);
+    transport.unbind(this);
   }
+
+  static readonly #sink: TransportSink<EngineSocket> = {
+    packet: (socket, packet) => socket.#onPacket(packet),
+    parseError: (socket, error) => socket.#onTransportParseError(error),
+    error: (socket, error) => socket.#onTransportError(error),
+    ready: (socket) => socket.#flush(),
+    close: (socket) => socket.#onTransportClose(),
+    headers: (socket, headers, req) => socket.#config.observer?.headers(socket, headers, req),
+  };
 
   #onTransportParseError(error: ProtocolError): void {
     this.#onClose('parse error', error);
@@ -271,9 +261,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   #onPacket(packet: EnginePacket): void {
     if (this.#state !== 'open') return;
     this.emit('packet', packet);
-    if (this.#pingTimeoutTimer !== null && !this.#pingTimeoutRefreshed && packet.type !== 'pong') {
+    if (!this.#pingTimeoutRefreshed && packet.type !== 'pong' && this.#awaitingPong()) {
       // Traffic proves the peer alive while its pong may sit behind a large payload.
-      this.#pingTimeoutTimer.refresh();
+      this.#config.heartbeat.timeout.add(this.#heartbeat);
       this.#pingTimeoutRefreshed = true;
     }
     switch (packet.type) {
@@ -285,8 +275,6 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         );
         break;
       case 'pong':
-        if (this.#pingTimeoutTimer !== null) clearTimeout(this.#pingTimeoutTimer);
-        this.#pingTimeoutTimer = null;
         this.#schedulePing();
         this.emit('heartbeat');
         break;
@@ -308,14 +296,15 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   #sendPacket(packet: EnginePacket, callback?: () => void): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.emit('packetCreate', packet);
-    this.#writeBuffer.push({ packet, callback });
+    if (this.#writeBuffer === NO_PACKETS) this.#writeBuffer = [{ packet, callback }];
+    else this.#writeBuffer.push({ packet, callback });
     this.#flush();
   }
 
   #flush(): void {
     if (this.#state === 'closed' || !this.#transport.writable || this.#writeBuffer.length === 0) return;
     const batch = this.#writeBuffer;
-    this.#writeBuffer = [];
+    this.#writeBuffer = NO_PACKETS;
     const packets = batch.map((queued) => queued.packet);
     this.#config.observer?.flush(this, packets);
     this.emit('flush', packets);
@@ -340,17 +329,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   #onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.#state === 'closed') return;
     this.#setState('closed');
-    if (this.#pingIntervalTimer !== null) clearTimeout(this.#pingIntervalTimer);
-    if (this.#pingTimeoutTimer !== null) clearTimeout(this.#pingTimeoutTimer);
-    this.#pingIntervalTimer = null;
-    this.#pingTimeoutTimer = null;
+    this.#heartbeat.queue?.remove(this.#heartbeat);
     if (this.#closeAfterDrain !== null) this.off('drain', this.#closeAfterDrain);
     this.#closeAfterDrain = null;
     this.#clearTransport();
     // As engine.io, 'close' listeners can still read the unsent packets (writeBuffer); nothing is
     // flushed or added once closed, and the buffer is dropped on the next tick.
     process.nextTick(() => {
-      this.#writeBuffer = [];
+      this.#writeBuffer = NO_PACKETS;
     });
     this.#config.observer?.close(this);
     this.emit('close', reason, description);

@@ -153,17 +153,49 @@ const queries = new WeakMap<IncomingMessage, URLSearchParams>();
 export function queryOf(req: IncomingMessage): URLSearchParams {
   let query = queries.get(req);
   if (query === undefined) {
-    const url = req.url ?? '';
-    const index = url.indexOf('?');
-    query = new URLSearchParams(index === -1 ? '' : url.slice(index + 1));
+    query = parseQuery(req);
     queries.set(req, query);
   }
   return query;
 }
 
+/** The query string of a request, parsed now (not cached). */
+export function parseQuery(req: IncomingMessage): URLSearchParams {
+  const url = req.url ?? '';
+  const index = url.indexOf('?');
+  return new URLSearchParams(index === -1 ? '' : url.slice(index + 1));
+}
+
 /** Drops the cached query of a request kept for a session's lifetime; queryOf() parses again if asked. */
 export function forgetQuery(req: IncomingMessage): void {
   queries.delete(req);
+}
+
+/**
+ * engine.io's `req._query` (the parsed query string), which apps and middlewares read. Parsed on first
+ * read: the accessor is the same for every request, so V8 keeps it in the shared hidden class and an
+ * unread `_query` costs a request nothing (heap per idle session keeps the handshake request).
+ */
+export function exposeQuery(req: IncomingMessage): void {
+  if (Reflect.has(req, '_query')) return;
+  Object.defineProperty(req, '_query', QUERY_ACCESSOR);
+}
+
+const QUERY_ACCESSOR: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: IncomingMessage): Record<string, string> {
+    const query = Object.fromEntries(parseQuery(this));
+    setQuery(this, query);
+    return query;
+  },
+  set(this: IncomingMessage, value: unknown): void {
+    setQuery(this, value);
+  },
+};
+
+function setQuery(req: IncomingMessage, value: unknown): void {
+  Object.defineProperty(req, '_query', { value, writable: true, enumerable: true, configurable: true });
 }
 
 function isTransportName(value: string): value is TransportName {

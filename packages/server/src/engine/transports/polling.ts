@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodePayload, encodePayload, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { EngineErrorCode, EngineRequestError, TransportError, abortRequest } from '../errors.js';
-import type { HeldPollHandle, PollHoldPolicy } from '../poll-crowding.js';
+import { DelayEntry, DelayQueue } from '../delay-queue.js';
+import type { CrowdGroup, HeldPollHandle, PollHoldPolicy } from '../poll-crowding.js';
+import { shareHeaderStrings } from '../session-request.js';
 import { TransportBase, normalizePacket } from '../transport.js';
 
 export interface PollingOptions {
@@ -17,15 +19,57 @@ export interface PollingOptions {
   holdPolicy?: PollHoldPolicy | undefined;
 }
 
-interface HeldPoll {
+/**
+ * A GET being held: the entry of its hold timer (a queue shared by the server's held GETs of the same
+ * hold, see holdQueue), its handle for the crowding policy, and what its 'close' listener needs. One
+ * object per GET, no closures (heap per idle polling session).
+ */
+class HeldPoll extends DelayEntry implements HeldPollHandle {
+  readonly transport: PollingTransport;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly onAbort: () => void;
-  holdTimer: NodeJS.Timeout | null;
-  /** When the hold timer fires (Date.now() clock). */
-  deadline: number;
-  /** Ends this GET's count in the hold policy; idempotent. */
-  release: () => void;
+  crowd: CrowdGroup | null = null;
+
+  constructor(transport: PollingTransport, req: IncomingMessage, res: ServerResponse) {
+    super();
+    this.transport = transport;
+    this.req = req;
+    this.res = res;
+  }
+
+  shorten(maxHold: number): void {
+    shortenPoll(this, maxHold);
+  }
+}
+
+// Assigned in PollingTransport's static block (the code allowed to reach its #private members).
+let shortenPoll: (poll: HeldPoll, maxHold: number) => void;
+let onPollAbort: (poll: HeldPoll) => void;
+let onHoldExpired: (poll: HeldPoll) => void;
+
+/** The held GET of each response, for the one shared 'close' listener. */
+const heldPolls = new WeakMap<ServerResponse, HeldPoll>();
+
+function heldResponseOnClose(this: ServerResponse): void {
+  const poll = heldPolls.get(this);
+  if (poll !== undefined) onPollAbort(poll);
+}
+
+/** One timer queue per hold duration and server (options object): every held GET of a duration waits in it. */
+const holdQueues = new WeakMap<PollingOptions, Map<number, DelayQueue<HeldPoll>>>();
+
+function holdQueue(options: PollingOptions, hold: number): DelayQueue<HeldPoll> {
+  let queues = holdQueues.get(options);
+  if (queues === undefined) {
+    queues = new Map();
+    holdQueues.set(options, queues);
+  }
+  let queue = queues.get(hold);
+  if (queue === undefined) {
+    queue = new DelayQueue<HeldPoll>(hold, (poll) => onHoldExpired(poll));
+    queues.set(hold, queue);
+  }
+  return queue;
 }
 
 interface DataRequest {
@@ -38,7 +82,9 @@ interface DataRequest {
  * the session has packets, the POST carries a payload and is answered `ok`.
  */
 export class PollingTransport extends TransportBase {
-  readonly name = 'polling';
+  get name(): 'polling' {
+    return 'polling';
+  }
   /** Kept as given (the server shares one object between its sessions); defaults applied where read. */
   readonly #opts: PollingOptions;
   #poll: HeldPoll | null = null;
@@ -49,6 +95,11 @@ export class PollingTransport extends TransportBase {
   constructor(options: PollingOptions) {
     super();
     this.#opts = options;
+  }
+
+  /** Whether `res` is the GET this transport holds (answered on close, whatever closes it). */
+  holds(res: ServerResponse): boolean {
+    return this.#poll?.res === res;
   }
 
   /** A GET is held and its connection can still carry an answer. */
@@ -153,14 +204,11 @@ export class PollingTransport extends TransportBase {
     // client polls again. Nothing was written to it, so nothing is lost: packets stay in the session's
     // buffer for the next GET. If the client is really gone, no pong comes and the session closes
     // with 'ping timeout'.
-    const onAbort = (): void => {
-      if (this.#poll === poll) this.#endPoll(poll);
-      else poll.release();
-    };
-    const poll: HeldPoll = { req, res, onAbort, holdTimer: null, deadline: Infinity, release: noop };
+    const poll = new HeldPoll(this, req, res);
     this.#poll = poll;
-    res.on('close', onAbort);
-    this.emit('ready');
+    heldPolls.set(res, poll);
+    res.on('close', heldResponseOnClose);
+    this.onReady();
     // Answered at once (the session had packets): never counted as held.
     if (this.#poll !== poll) return;
     // A graceful close is waiting: answer now so the close packet goes out.
@@ -168,12 +216,12 @@ export class PollingTransport extends TransportBase {
       this.send([{ type: 'noop' }]);
       return;
     }
-    const handle: HeldPollHandle = { shorten: (maxHold) => this.#shorten(poll, maxHold) };
-    const admission = this.#opts.holdPolicy?.admit(req, handle, this.#opts.pollHoldTimeout);
-    // Whatever ends this request, its count ends with it: #endPoll releases, and so does onAbort (still
-    // listening until #endPoll) if the request closes first. release is idempotent.
-    if (admission !== undefined) poll.release = admission.release;
-    this.#arm(poll, admission?.hold ?? this.#opts.pollHoldTimeout);
+    // Whatever ends this request, its count ends with it: #endPoll releases, and so does the 'close'
+    // listener (still there until #endPoll) if the request closes first. release is idempotent.
+    const hold = this.#opts.holdPolicy?.admit(req, poll, this.#opts.pollHoldTimeout) ?? this.#opts.pollHoldTimeout;
+    this.#arm(poll, hold);
+    // Held for seconds, one per idle session: its header strings can be the ones other GETs share.
+    shareHeaderStrings(req);
   }
 
   /** The held GET, if its connection can still carry an answer; a dead one is forgotten here. */
@@ -193,23 +241,30 @@ export class PollingTransport extends TransportBase {
   /** The only place a held GET stops being held: timer, listener and hold count end together. */
   #endPoll(poll: HeldPoll): void {
     if (this.#poll === poll) this.#poll = null;
-    if (poll.holdTimer !== null) clearTimeout(poll.holdTimer);
-    poll.holdTimer = null;
-    poll.res.off('close', poll.onAbort);
-    poll.release();
+    poll.queue?.remove(poll);
+    poll.res.off('close', heldResponseOnClose);
+    heldPolls.delete(poll.res);
+    this.#opts.holdPolicy?.release(poll);
   }
 
   #arm(poll: HeldPoll, hold: number): void {
-    if (poll.holdTimer !== null) clearTimeout(poll.holdTimer);
-    poll.deadline = Date.now() + hold;
-    poll.holdTimer = setTimeout(() => {
-      if (this.#poll === poll) this.send([{ type: 'noop' }]);
-    }, hold);
+    holdQueue(this.#opts, hold).add(poll);
   }
 
-  #shorten(poll: HeldPoll, maxHold: number): void {
-    if (this.#poll !== poll || poll.holdTimer === null) return;
-    if (poll.deadline - Date.now() > maxHold) this.#arm(poll, maxHold);
+  static {
+    shortenPoll = (poll, maxHold) => {
+      const transport = poll.transport;
+      if (transport.#poll !== poll || !poll.pending) return;
+      if (poll.remaining() > maxHold) transport.#arm(poll, maxHold);
+    };
+    onPollAbort = (poll) => {
+      const transport = poll.transport;
+      if (transport.#poll === poll) transport.#endPoll(poll);
+      else transport.#opts.holdPolicy?.release(poll);
+    };
+    onHoldExpired = (poll) => {
+      if (poll.transport.#poll === poll) poll.transport.send([{ type: 'noop' }]);
+    };
   }
 
   #onDataRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -277,7 +332,7 @@ export class PollingTransport extends TransportBase {
     if (isProtocolError(packets)) {
       // The reference ends up destroying this request; a 400 tells the client what happened.
       abortRequest(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'PARSE_ERROR' }));
-      this.emit('parseError', packets);
+      this.onParseError(packets);
       return;
     }
     res.writeHead(
@@ -310,7 +365,7 @@ export class PollingTransport extends TransportBase {
     if (ua !== undefined && (ua.includes(';MSIE') || ua.includes('Trident/'))) all['X-XSS-Protection'] = '0';
     // Lower case as engine.io, so 'headers' listeners find (and may replace) it under that key.
     all['cache-control'] = 'no-store';
-    this.emit('headers', all, req);
+    this.onHeaders(all, req);
     return all;
   }
 }
@@ -318,4 +373,3 @@ export class PollingTransport extends TransportBase {
 /** bodyTimeout and closeTimeout when not given. */
 const DEFAULT_TIMEOUT = 30_000;
 
-function noop(): void {}

@@ -3,6 +3,7 @@ import { encodeEnginePacket } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { TransportError } from '../errors.js';
 import { TransportBase } from '../transport.js';
+import { wsOnIgnoredError } from '../websocket-server.js';
 
 const owners = new WeakMap<WebSocket, WebSocketTransport>();
 // Assigned in the static block, the only code allowed to reach protected and #private members.
@@ -19,7 +20,9 @@ const CLOSE_GRACE_MS = 5_000;
  * session buffers instead of piling frames into ws. `bufferedAmount` measures what is still queued.
  */
 export class WebSocketTransport extends TransportBase {
-  readonly name = 'websocket';
+  get name(): 'websocket' {
+    return 'websocket';
+  }
   readonly #ws: WebSocket;
   #writable = true;
   #closeTimer: NodeJS.Timeout | null = null;
@@ -30,6 +33,8 @@ export class WebSocketTransport extends TransportBase {
     // Shared listeners (ws calls them with itself as `this`) find their transport here: no closures
     // per connection (heap per idle session).
     owners.set(ws, this);
+    // From here this transport reports errors: the stand-in listener of the handshake can go.
+    ws.off('error', wsOnIgnoredError);
     ws.on('message', wsOnMessage);
     ws.on('close', wsOnClose); // emitted once; on() spares once()'s wrapper
     ws.on('error', wsOnError);
@@ -71,7 +76,7 @@ export class WebSocketTransport extends TransportBase {
         this.#writable = true;
         onSent?.();
         this.emit('drain');
-        this.emit('ready');
+        this.onReady();
       });
     });
   }

@@ -1,0 +1,134 @@
+// What a session keeps of the request that opened it: `socket.request` lives as long as the session,
+// but its stream state and event tables are dead once the handshake was answered.
+import { IncomingMessage } from 'node:http';
+
+/**
+ * Own properties Node gives every request (as of Node 20); of these only KEPT survive the handshake.
+ * Anything else on the request was put there by the application (`engine.use()` middleware:
+ * `req.session`, `req.user`, ...) and is kept as well.
+ */
+const NODE_OWN: ReadonlySet<PropertyKey> = new Set([
+  '_events',
+  '_eventsCount',
+  '_readableState',
+  '_maxListeners',
+  'socket',
+  'httpVersionMajor',
+  'httpVersionMinor',
+  'httpVersion',
+  'complete',
+  'rawHeaders',
+  'rawTrailers',
+  'joinDuplicateHeaders',
+  'aborted',
+  'upgrade',
+  'url',
+  'method',
+  'statusCode',
+  'statusMessage',
+  'client',
+  '_consuming',
+  '_dumped',
+]);
+
+const KEPT: ReadonlySet<PropertyKey> = new Set([
+  'socket',
+  'httpVersionMajor',
+  'httpVersionMinor',
+  'httpVersion',
+  'complete',
+  'rawHeaders',
+  'upgrade',
+  'url',
+  'method',
+]);
+
+/**
+ * Node's symbol-keyed state that only matters while the request is parsed or streamed (8 bytes a
+ * field). `kHeaders` (the parsed headers behind `req.headers`) is kept.
+ */
+const NODE_SYMBOLS_LEFT_OUT: ReadonlySet<string> = new Set(['shapeMode', 'kCapture', 'kHeadersCount', 'kTrailers', 'kTrailersCount']);
+
+const HTTP_1_1 = '1.1';
+
+/** `rawTrailers` of every kept request (a handshake has no body, hence no trailers). */
+const NO_TRAILERS: string[] = [];
+Object.freeze(NO_TRAILERS);
+
+/**
+ * A lighter stand-in for a handshake request that has been answered: an IncomingMessage (same
+ * prototype: `headers`, `connection`, `instanceof` work) with the same method, url, httpVersion,
+ * headers, rawHeaders, socket and every property middleware added, but without the Readable state and
+ * event tables (~400 bytes per idle session). Symbol-keyed properties (Node keeps the parsed headers
+ * under one) are copied as they are.
+ *
+ * Not the same object: code that keyed a WeakMap by the request in a middleware must use a property
+ * on the request instead (as `req.session` does).
+ */
+export function compactRequest(req: IncomingMessage): IncomingMessage {
+  // Node builds `req.headers` on first read; make sure the parsed headers are there to be copied.
+  shareHeaderStrings(req);
+  const copy = Object.create(IncomingMessage.prototype) as IncomingMessage;
+  for (const key of Reflect.ownKeys(req)) {
+    if (typeof key === 'string' && NODE_OWN.has(key) && !KEPT.has(key)) continue;
+    if (typeof key === 'symbol' && key.description !== undefined && NODE_SYMBOLS_LEFT_OUT.has(key.description)) continue;
+    const descriptor = Reflect.getOwnPropertyDescriptor(req, key);
+    if (descriptor === undefined) continue;
+    // Node builds this string per request; one constant for the usual value.
+    if (key === 'httpVersion' && descriptor.value === HTTP_1_1) descriptor.value = HTTP_1_1;
+    Reflect.defineProperty(copy, key, descriptor);
+  }
+  Reflect.defineProperty(copy, 'rawTrailers', { value: NO_TRAILERS, writable: true, enumerable: true, configurable: true });
+  return copy;
+}
+
+/**
+ * Header names, and values that are the same for many clients, as one string per distinct text:
+ * every session from the same kind of client then shares them (equal strings are indistinguishable,
+ * so rewriting the arrays in place changes nothing an application can see).
+ */
+const sharedStrings = new Map<string, string>();
+const SHARED_STRINGS_MAX = 1024;
+const SHARED_STRING_MAX_LENGTH = 256;
+/** Headers whose values repeat across clients (unlike keys, cookies, ids and credentials). */
+const SHARED_VALUE_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'connection',
+  'upgrade',
+  'origin',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'cache-control',
+  'pragma',
+  'content-type',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-fetch-dest',
+  'sec-fetch-mode',
+  'sec-fetch-site',
+]);
+
+function shared(text: string): string {
+  const known = sharedStrings.get(text);
+  if (known !== undefined) return known;
+  if (sharedStrings.size < SHARED_STRINGS_MAX && text.length <= SHARED_STRING_MAX_LENGTH) sharedStrings.set(text, text);
+  return text;
+}
+
+/** Rewrites the header strings of `req` to their shared copies (see sharedStrings). */
+export function shareHeaderStrings(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  const headers = req.headers;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    raw[i] = shared(name);
+    const lower = name.toLowerCase();
+    if (!SHARED_VALUE_HEADERS.has(lower)) continue;
+    const value = raw[i + 1] ?? '';
+    const common = shared(value);
+    raw[i + 1] = common;
+    if (headers[lower] === value) headers[lower] = common;
+  }
+}
