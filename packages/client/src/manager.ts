@@ -1,4 +1,4 @@
-import { SocketPacketDecoderCompact as SocketPacketDecoder, encodeSocketPacketCompact as encodeSocketPacket, isProtocolError } from '@switchback/protocol';
+import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import { InMemoryFallbackMemory, Socket as Engine } from './engine/index.js';
 import { defaultClock } from './engine/clock.js';

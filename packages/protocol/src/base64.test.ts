@@ -22,6 +22,16 @@ describe('encodeBase64', () => {
     expect(encodeBase64(input)).toBe(expected);
   });
 
+  it('encodes an ArrayBuffer, and only the range of a view', () => {
+    expect(encodeBase64(bytes(1, 2, 3, 4).buffer as ArrayBuffer)).toBe('AQIDBA==');
+    expect(encodeBase64(new DataView(bytes(9, 1, 2, 3, 4, 9).buffer, 1, 4))).toBe('AQIDBA==');
+  });
+
+  it('encodes big binaries across its 32 KiB String.fromCharCode chunks', () => {
+    const big = new Uint8Array(100_000).map((_, i) => (i * 7) & 255);
+    expect(encodeBase64(big)).toBe(Buffer.from(big).toString('base64'));
+  });
+
   it('matches Buffer for arbitrary bytes, including subarrays of larger buffers', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(5), (data, offset) => {
@@ -56,12 +66,20 @@ describe('decodeBase64', () => {
     ['AQI*', 'outside the alphabet'],
     ['AQ\u00e9=', 'non-ASCII'],
     ['AQ\u0141=', 'code unit above 255'],
+    ['AA\tAA', 'tab (atob alone would skip it)'],
   ])('rejects %j (%s) with INVALID_BASE64', (input) => {
     const result = decodeBase64(input);
     expect(isProtocolError(result) && result.code).toBe('INVALID_BASE64');
   });
 
-  it('decodes across its internal 8 KiB chunks, and finds bad characters in any chunk', () => {
+  it('decodes from an offset, as for the "b" prefix of polling items', () => {
+    expect(decodeBase64('bAQIDBA==', 1)).toEqual(bytes(1, 2, 3, 4));
+    expect(decodeBase64('b', 1)).toEqual(bytes());
+    const result = decodeBase64('bA', 1); // one character: an impossible length
+    expect(isProtocolError(result) && result.code).toBe('INVALID_BASE64');
+  });
+
+  it('decodes big texts, and finds bad characters anywhere in them', () => {
     const data = new Uint8Array(20_000).map((_, i) => (i * 31) & 255);
     const text = Buffer.from(data).toString('base64');
     expect(decodeBase64(text)).toEqual(data);

@@ -51,8 +51,10 @@ describe('deconstructData / reconstructData', () => {
       'upload',
       { first: { _placeholder: true, num: 0 }, list: [1, { _placeholder: true, num: 1 }, 'x'] },
       null,
-      new Date(0),
+      // A Date goes through its toJSON, as JSON.stringify would: the same text on the wire.
+      new Date(0).toJSON(),
     ]);
+    expect(JSON.stringify(data)).toContain(JSON.stringify(new Date(0)));
     expect(attachments).toStrictEqual([a, b]);
     expect(attachments[0]).toBe(a);
     expect((input[1] as { first: unknown }).first).toBe(a);

@@ -32,68 +32,47 @@ export function hasBinary(value: unknown): boolean {
   return hasBinaryIn(value, false);
 }
 
+// Plain loops and an explicit flag, not some() or a default parameter: this runs on every emit.
 function hasBinaryIn(value: unknown, fromToJSON: boolean): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+  if (!isObject(value)) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      if (hasBinaryIn(value[i], false)) return true;
-    }
+    for (let i = 0; i < value.length; i++) if (hasBinaryIn(value[i], false)) return true;
     return false;
   }
   if (isBinary(value)) return true;
-  const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
+  const toJSON = value['toJSON'];
   // The reference follows toJSON once: the object it returns is searched without calling its own toJSON.
-  if (typeof toJSON === 'function' && !fromToJSON) {
-    return hasBinaryIn(toJSON.call(value), true);
-  }
-  for (const key in value) {
-    if (Object.hasOwn(value, key) && hasBinaryIn((value as Record<string, unknown>)[key], false)) return true;
-  }
+  if (typeof toJSON === 'function' && !fromToJSON) return hasBinaryIn(toJSON.call(value), true);
+  for (const key in value) if (Object.hasOwn(value, key) && hasBinaryIn(value[key], false)) return true;
   return false;
 }
 
 /**
  * Copies `data`, replacing every binary value with a numbered placeholder; the binaries are appended to
- * `attachments` in placeholder order. Dates are left for JSON.stringify, as the reference does.
+ * `attachments` in placeholder order. Objects with a toJSON (Dates too) are replaced by its result, which is
+ * what JSON.stringify would send anyway. `fromToJSON` is internal: the reference follows toJSON once, so the object it returns is copied without calling its own.
  */
-export function deconstructData(data: unknown, attachments: BinaryLike[]): unknown {
-  return deconstructIn(data, attachments, false);
-}
-
-function deconstructIn(data: unknown, attachments: BinaryLike[], fromToJSON: boolean): unknown {
-  if (typeof data !== 'object' || data === null) return data;
+export function deconstructData(data: unknown, attachments: BinaryLike[], fromToJSON = false): unknown {
+  if (!isObject(data)) return data;
   if (isBinary(data)) {
-    const placeholder: Placeholder = { _placeholder: true, num: attachments.length };
     // A Blob is only ever here in browsers, whose engine client sends Blobs as they are.
-    attachments.push(data as BinaryLike);
+    const placeholder: Placeholder = { _placeholder: true, num: attachments.push(data as unknown as BinaryLike) - 1 };
     return placeholder;
   }
-  if (Array.isArray(data)) {
-    const copy: unknown[] = new Array(data.length);
-    for (let i = 0; i < data.length; i++) copy[i] = deconstructIn(data[i], attachments, false);
-    return copy;
-  }
-  if (data instanceof Date) return data;
-  const toJSON: unknown = (data as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function' && !fromToJSON) {
-    return deconstructIn(toJSON.call(data), attachments, true);
-  }
-  const copy: Record<string, unknown> = {};
-  for (const key in data) {
-    if (!Object.hasOwn(data, key)) continue;
-    const value = deconstructIn((data as Record<string, unknown>)[key], attachments, false);
-    // defineProperty, not assignment: an own "__proto__" key must stay a key, not become the prototype.
-    if (key === '__proto__') {
-      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-    } else {
-      copy[key] = value;
-    }
-  }
-  return copy;
+  if (Array.isArray(data)) return Array.from(data, (item) => deconstructData(item, attachments));
+  const toJSON = data['toJSON'];
+  if (typeof toJSON === 'function' && !fromToJSON) return deconstructData(toJSON.call(data), attachments, true);
+  // fromEntries defines properties, not assigns them: an own "__proto__" key stays a key, not the prototype.
+  return Object.fromEntries(Object.keys(data).map((key) => [key, deconstructData(data[key], attachments)]));
 }
 
-function isPlaceholderShaped(value: object): value is { _placeholder: true; num?: unknown } {
-  return (value as { _placeholder?: unknown })._placeholder === true;
+/** Any non-null object (arrays included). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isPlaceholder(value: unknown): value is { num?: unknown } {
+  return isObject(value) && value['_placeholder'] === true;
 }
 
 /**
@@ -102,35 +81,18 @@ function isPlaceholderShaped(value: object): value is { _placeholder: true; num?
  * A placeholder whose `num` is not an index of `attachments` fails with INVALID_ATTACHMENTS.
  */
 export function reconstructData(data: unknown, attachments: readonly unknown[]): unknown {
-  if (typeof data !== 'object' || data === null) return data;
-  if (isPlaceholderShaped(data)) return attachmentAt(data.num, attachments);
-  const stack: object[] = [data];
+  if (isPlaceholder(data)) return attachmentAt(data.num, attachments);
+  const stack = [data];
   for (let container = stack.pop(); container !== undefined; container = stack.pop()) {
-    if (Array.isArray(container)) {
-      for (let i = 0; i < container.length; i++) {
-        const child: unknown = container[i];
-        if (typeof child !== 'object' || child === null) continue;
-        if (isPlaceholderShaped(child)) {
-          const attachment = attachmentAt(child.num, attachments);
-          if (attachment instanceof ProtocolError) return attachment;
-          container[i] = attachment;
-        } else {
-          stack.push(child);
-        }
-      }
-      continue;
-    }
-    const record = container as Record<string, unknown>;
-    for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
-      const child = record[key];
-      if (typeof child !== 'object' || child === null) continue;
-      if (isPlaceholderShaped(child)) {
+    if (!isObject(container)) continue;
+    // Keys of an array are its indices; JSON.parse made every key an own data property (no setters).
+    for (const key of Object.keys(container)) {
+      const child = container[key];
+      if (isPlaceholder(child)) {
         const attachment = attachmentAt(child.num, attachments);
         if (attachment instanceof ProtocolError) return attachment;
-        // The key is an own data property (JSON.parse made it), so assignment cannot reach a setter.
-        record[key] = attachment;
-      } else {
+        container[key] = attachment;
+      } else if (isObject(child)) {
         stack.push(child);
       }
     }
@@ -139,8 +101,7 @@ export function reconstructData(data: unknown, attachments: readonly unknown[]):
 }
 
 function attachmentAt(num: unknown, attachments: readonly unknown[]): unknown {
-  if (typeof num === 'number' && Number.isInteger(num) && num >= 0 && num < attachments.length) {
-    return attachments[num];
-  }
-  return new ProtocolError('INVALID_ATTACHMENTS', `placeholder ${JSON.stringify(num)} names no attachment`);
+  return Number.isInteger(num) && (num as number) >= 0 && (num as number) < attachments.length
+    ? attachments[num as number]
+    : new ProtocolError('INVALID_ATTACHMENTS');
 }

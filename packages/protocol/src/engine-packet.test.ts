@@ -79,7 +79,9 @@ describe('decodeEnginePacket', () => {
   });
 
   it('returns a binary frame as a message carrying the very same object', () => {
-    const frames = [new Uint8Array([1]), new ArrayBuffer(3), Buffer.from([1, 2]), new DataView(new ArrayBuffer(2))];
+    // A Blob too, as engine.io-parser: a browser WebSocket with binaryType 'blob' hands those over.
+    const blob = new Blob(['x']) as unknown as ArrayBuffer;
+    const frames = [new Uint8Array([1]), new ArrayBuffer(3), Buffer.from([1, 2]), new DataView(new ArrayBuffer(2)), blob];
     for (const frame of frames) {
       const packet = decodeEnginePacket(frame);
       expect(packet).toStrictEqual({ type: 'message', data: frame });
@@ -163,6 +165,45 @@ describe('parseOpenPacketData', () => {
     expect(parseOpenPacketData(JSON.stringify(old))).toStrictEqual({ ...old, maxPayload: 0 });
   });
 
+  it('accepts exactly the open packets whose fields all have the right kind, and never throws', () => {
+    const field = fc.oneof(
+      fc.string({ maxLength: 3 }),
+      fc.integer({ min: -2, max: 3 }),
+      fc.double(),
+      fc.constant(null),
+      fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.nat()), { maxLength: 2 }),
+    );
+    const variant = fc.record(
+      {
+        sid: fc.oneof(fc.constant('a'), field),
+        upgrades: fc.oneof(fc.constant(['websocket']), fc.constant([]), field),
+        pingInterval: fc.oneof(fc.constant(1), field),
+        pingTimeout: fc.oneof(fc.constant(1), field),
+        maxPayload: fc.oneof(fc.constant(0), field),
+        extra: field,
+      },
+      { requiredKeys: [] },
+    );
+    const duration = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    fc.assert(
+      fc.property(variant, (input) => {
+        const text = JSON.stringify(input);
+        // What the parser sees: JSON has turned NaN and Infinity into null, and dropped undefined.
+        const v = JSON.parse(text) as Record<string, unknown>;
+        const result = parseOpenPacketData(text);
+        const { sid, upgrades, pingInterval, pingTimeout } = v;
+        const maxPayload = v['maxPayload'] ?? 0;
+        const ok =
+          typeof sid === 'string' && sid !== '' &&
+          Array.isArray(upgrades) && upgrades.every((u) => typeof u === 'string') &&
+          duration(pingInterval) && duration(pingTimeout) && duration(maxPayload);
+        if (ok) expect(result).toStrictEqual({ sid, upgrades, pingInterval, pingTimeout, maxPayload });
+        else expect(codeOf(result)).toBe('INVALID_DATA');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it.each<[string, ProtocolErrorCode]>([
     ['not json', 'INVALID_JSON'],
     ['', 'INVALID_JSON'],
@@ -176,6 +217,7 @@ describe('parseOpenPacketData', () => {
     [JSON.stringify({ ...valid, pingInterval: '25000' }), 'INVALID_DATA'],
     [JSON.stringify({ ...valid, pingTimeout: -1 }), 'INVALID_DATA'],
     [JSON.stringify({ ...valid, maxPayload: 'big' }), 'INVALID_DATA'],
+    [JSON.stringify({ ...valid, pingTimeout: undefined }), 'INVALID_DATA'],
   ])('%s -> %s', (input, code) => {
     expect(codeOf(parseOpenPacketData(input))).toBe(code);
   });

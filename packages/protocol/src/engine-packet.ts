@@ -1,4 +1,5 @@
-import { decodeBase64From, encodeBase64 } from './base64.js';
+import { decodeBase64, encodeBase64 } from './base64.js';
+import { isBinary } from './binary.js';
 import { ProtocolError } from './errors.js';
 
 export type EnginePacketType = 'open' | 'close' | 'ping' | 'pong' | 'message' | 'upgrade' | 'noop';
@@ -32,25 +33,10 @@ export interface DecodePayloadOptions {
 /** Separates the packets of one polling payload (ASCII record separator). */
 export const RECORD_SEPARATOR = '\x1e';
 
-/** Packet type by its digit (shared with the compact codec). */
-export const TYPE_NAMES: readonly EnginePacketType[] = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
-const TYPE_CHARS: Readonly<Record<EnginePacketType, string>> = {
-  open: '0', close: '1', ping: '2', pong: '3', message: '4', upgrade: '5', noop: '6',
-};
-const CHAR_0 = 48;
-const CHAR_B = 98;
-
-/** ArrayBuffer or any view over one (Buffer, Uint8Array, DataView, …). */
-export function isBinaryLike(value: unknown): value is BinaryLike {
-  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
-}
-
-/** A Uint8Array over the same bytes, without copying. */
-export function toUint8Array(data: BinaryLike): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
+/** Packet type by its digit. */
+const TYPE_NAMES: readonly EnginePacketType[] = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
+/** Type digit by packet type. */
+const TYPE_CHARS = Object.fromEntries(TYPE_NAMES.map((name, i) => [name, `${i}`])) as Record<EnginePacketType, string>;
 
 /**
  * Encodes one packet for one WebSocket frame (`supportsBinary` true: binary data is returned as given, not
@@ -65,7 +51,7 @@ export function encodeEnginePacket(packet: EnginePacket, supportsBinary: boolean
   const data = packet.data;
   if (data === undefined) return TYPE_CHARS[packet.type];
   if (typeof data === 'string') return TYPE_CHARS[packet.type] + data;
-  return supportsBinary ? data : 'b' + encodeBase64(toUint8Array(data));
+  return supportsBinary ? data : 'b' + encodeBase64(data);
 }
 
 /**
@@ -81,19 +67,22 @@ export function decodeEnginePacket(
   binaryType: BinaryType = 'uint8array',
 ): EnginePacket | ProtocolError {
   if (typeof data !== 'string') {
-    if (isBinaryLike(data)) return { type: 'message', data };
-    return new ProtocolError('INVALID_DATA', 'an engine packet must be a string or binary data');
+    // As engine.io-parser: any binary frame (a Blob too, in browsers) is a message.
+    if (isBinary(data)) return { type: 'message', data };
+    return new ProtocolError('INVALID_DATA');
   }
-  if (data.length === 0) return new ProtocolError('EMPTY_PACKET', 'empty engine packet');
   const code = data.charCodeAt(0);
-  if (code === CHAR_B) {
-    const bytes = decodeBase64From(data, 1);
+  if (code === 98) {
+    // 'b' + base64: binary data in a text-only payload.
+    const bytes = decodeBase64(data, 1);
     if (bytes instanceof ProtocolError) return bytes;
     return { type: 'message', data: binaryType === 'arraybuffer' ? (bytes.buffer as ArrayBuffer) : bytes };
   }
-  const type = TYPE_NAMES[code - CHAR_0];
+  const type = TYPE_NAMES[code - 48];
   if (type === undefined) {
-    return new ProtocolError('UNKNOWN_PACKET_TYPE', `unknown engine packet type ${JSON.stringify(data[0])}`);
+    return data === ''
+      ? new ProtocolError('EMPTY_PACKET')
+      : new ProtocolError('UNKNOWN_PACKET_TYPE');
   }
   // As engine.io-parser: a bare type digit has no `data` at all (not an empty string).
   return data.length === 1 ? { type } : { type, data: data.slice(1) };
@@ -122,25 +111,21 @@ export function encodePayload(packets: readonly EnginePacket[]): string {
  * decodePayload('4hi\x1e2'); // [{ type: 'message', data: 'hi' }, { type: 'ping' }]
  */
 export function decodePayload(payload: string, options?: DecodePayloadOptions): EnginePacket[] | ProtocolError {
-  if (typeof payload !== 'string') {
-    return new ProtocolError('INVALID_DATA', 'a polling payload must be a string');
-  }
+  if (typeof payload !== 'string') return new ProtocolError('INVALID_DATA');
   const maxLength = options?.maxLength;
   if (maxLength !== undefined && payload.length > maxLength) {
-    return new ProtocolError('PAYLOAD_TOO_LARGE', `payload of ${payload.length} exceeds ${maxLength}`);
+    return new ProtocolError('PAYLOAD_TOO_LARGE');
   }
-  const binaryType = options?.binaryType ?? 'uint8array';
+  const binaryType = options?.binaryType;
   const packets: EnginePacket[] = [];
-  let start = 0;
-  for (;;) {
-    const end = payload.indexOf(RECORD_SEPARATOR, start);
-    const item = payload.slice(start, end === -1 ? payload.length : end);
-    const packet = decodeEnginePacket(item, binaryType);
+  // indexOf + slice: measurably faster than split() here, and this runs for every polling POST.
+  for (let start = 0, end = 0; end !== -1; start = end + 1) {
+    end = payload.indexOf(RECORD_SEPARATOR, start);
+    const packet = decodeEnginePacket(payload.slice(start, end === -1 ? undefined : end), binaryType);
     if (packet instanceof ProtocolError) return packet;
     packets.push(packet);
-    if (end === -1) return packets;
-    start = end + 1;
   }
+  return packets;
 }
 
 /**
@@ -153,30 +138,24 @@ export function parseOpenPacketData(data: string): OpenPacketData | ProtocolErro
   let value: unknown;
   try {
     value = JSON.parse(data);
-  } catch (cause) {
-    return new ProtocolError('INVALID_JSON', 'open packet data is not JSON', { cause });
+  } catch {
+    return new ProtocolError('INVALID_JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return invalidOpen('is not an object');
-  }
-  const sid: unknown = Reflect.get(value, 'sid');
-  const upgrades: unknown = Reflect.get(value, 'upgrades');
-  const pingInterval: unknown = Reflect.get(value, 'pingInterval');
-  const pingTimeout: unknown = Reflect.get(value, 'pingTimeout');
-  const maxPayload: unknown = Reflect.get(value, 'maxPayload') ?? 0;
-  if (typeof sid !== 'string' || sid.length === 0) return invalidOpen('has no sid');
-  if (!Array.isArray(upgrades) || !upgrades.every((u): u is string => typeof u === 'string')) {
-    return invalidOpen('has invalid upgrades');
-  }
-  if (!isDuration(pingInterval) || !isDuration(pingTimeout)) return invalidOpen('has invalid ping timings');
-  if (!isDuration(maxPayload)) return invalidOpen('has an invalid maxPayload');
-  return { sid, upgrades, pingInterval, pingTimeout, maxPayload };
+  const open = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof OpenPacketData, unknown>>;
+  const { sid, upgrades, pingInterval, pingTimeout } = open;
+  const maxPayload = open.maxPayload ?? 0;
+  const valid =
+    typeof sid === 'string' &&
+    sid !== '' &&
+    Array.isArray(upgrades) &&
+    upgrades.every((u) => typeof u === 'string') &&
+    isDuration(pingInterval) &&
+    isDuration(pingTimeout) &&
+    isDuration(maxPayload);
+  if (!valid) return new ProtocolError('INVALID_DATA', 'invalid open packet');
+  return { sid, upgrades, pingInterval, pingTimeout, maxPayload } as OpenPacketData;
 }
 
 function isDuration(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-function invalidOpen(why: string): ProtocolError {
-  return new ProtocolError('INVALID_DATA', `open packet data ${why}`);
 }

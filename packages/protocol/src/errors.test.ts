@@ -12,6 +12,11 @@ describe('ProtocolError', () => {
     expect(error.cause).toBe(cause);
   });
 
+  it('says its code in words when given no message', () => {
+    expect(new ProtocolError('INVALID_ACK_ID').message).toBe('invalid ack id');
+    expect(new ProtocolError('TOO_MANY_ATTACHMENTS').message).toBe('too many attachments');
+  });
+
   it('is recognised by isProtocolError, also when it comes from another copy of the package', () => {
     expect(isProtocolError(new ProtocolError('EMPTY_PACKET', 'empty'))).toBe(true);
     // What a ProtocolError built by the CJS build looks like to the ESM build: a different class, same brand.

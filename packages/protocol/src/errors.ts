@@ -30,7 +30,8 @@ const BRAND = Symbol.for('@switchback/protocol.ProtocolError');
  */
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Without a message, the code says it: 'INVALID_ACK_ID' -> 'invalid ack id'. */
+  constructor(code: ProtocolErrorCode, message = code.toLowerCase().replaceAll('_', ' '), options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ProtocolError';
     this.code = code;

@@ -9,15 +9,6 @@ export {
   decodePayload,
   parseOpenPacketData,
 } from './engine-packet.js';
-export {
-  decodeBase64Compact,
-  decodeEnginePacketCompact,
-  decodePayloadCompact,
-  encodeBase64Compact,
-  encodeEnginePacketCompact,
-  encodePayloadCompact,
-  parseOpenPacketDataCompact,
-} from './engine-packet-compact.js';
 export type {
   BinaryLike,
   BinaryType,
@@ -30,4 +21,3 @@ export type {
 export { hasBinary, isBinary } from './binary.js';
 export { PacketType, RESERVED_EVENTS, SocketPacketDecoder, encodeSocketPacket } from './socket-packet.js';
 export type { SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';
-export { SocketPacketDecoderCompact, encodeSocketPacketCompact } from './socket-packet-compact.js';

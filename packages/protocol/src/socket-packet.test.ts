@@ -43,6 +43,12 @@ describe('encodeSocketPacket / decoder, text packets', () => {
     expect(new SocketPacketDecoder().add(wire)).toStrictEqual(packet);
   });
 
+  it('reads ack ids of up to 16 digits, leading zeros included', () => {
+    expect(decodeAll(['20000000000000007["x"]'])).toStrictEqual({ type: PacketType.EVENT, nsp: '/', id: 7, data: ['x'] });
+    expect(decodeAll(['39007199254740991[]'])).toStrictEqual({ type: PacketType.ACK, nsp: '/', id: 9007199254740991, data: [] });
+    expect(decodeAll(['3/a,42'])).toStrictEqual({ type: PacketType.ACK, nsp: '/a', id: 42 });
+  });
+
   it('decodes what the reference accepts although it encodes otherwise', () => {
     // No comma: the namespace runs to the end.
     expect(decodeAll(['2/admin'])).toStrictEqual({ type: PacketType.EVENT, nsp: '/admin' });
@@ -110,6 +116,15 @@ describe('binary packets', () => {
     expect(codeOf(decoder.add(a))).toBe('UNEXPECTED_BINARY');
   });
 
+  it('reassembles nesting deeper than the call stack', () => {
+    const decoder = new SocketPacketDecoder();
+    const deep = `51-["x",${'['.repeat(20_000)}{"_placeholder":true,"num":0}${']'.repeat(20_000)}]`;
+    expect(decoder.add(deep)).toBeUndefined();
+    let inner = (decoder.add(a) as SocketPacket).data;
+    for (let i = 0; i < 20_001; i++) inner = (inner as unknown[])[i === 0 ? 1 : 0];
+    expect(inner).toBe(a);
+  });
+
   it('honours maxAttachments', () => {
     const header = `53-["x",${'{"_placeholder":true,"num":0},'.repeat(2)}{"_placeholder":true,"num":0}]`;
     expect(codeOf(new SocketPacketDecoder({ maxAttachments: 2 }).add(header))).toBe('TOO_MANY_ATTACHMENTS');
@@ -151,6 +166,12 @@ describe('decoder errors', () => {
     ['count then letters', ['51a-["x"]'], 'INVALID_ATTACHMENTS'],
     ['too many attachments', ['511-["x"]'], 'TOO_MANY_ATTACHMENTS'],
     ['absurd attachments', [`5${'9'.repeat(30)}-["x"]`], 'TOO_MANY_ATTACHMENTS'],
+    // Only the first 16 digits of a count are read: zeros there are no count at all, anything else is too long.
+    ['17-digit count, first 16 zero', ['500000000000000001-["x"]'], 'INVALID_ATTACHMENTS'],
+    ['17-digit count', ['500000000000000010-["x"]'], 'TOO_MANY_ATTACHMENTS'],
+    ['17-digit ack id with leading zeros', ['200000000000000007["x"]'], 'INVALID_ACK_ID'],
+    ['BINARY_ACK without a count', ['6/admin,1["x"]'], 'INVALID_ATTACHMENTS'],
+    ['binary after a text packet', ['2["x"]', new Uint8Array(1)], 'UNEXPECTED_BINARY'],
     ['binary when not expecting', [new Uint8Array(1)], 'UNEXPECTED_BINARY'],
     ['text while waiting', ['51-["x",{"_placeholder":true,"num":0}]', '2["y"]'], 'INVALID_ATTACHMENTS'],
     ['placeholder out of range', ['51-["x",{"_placeholder":true,"num":1}]', new Uint8Array(1)], 'INVALID_ATTACHMENTS'],

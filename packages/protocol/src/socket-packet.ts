@@ -1,4 +1,4 @@
-import { deconstructData, hasBinary, isBinary, reconstructData } from './binary.js';
+import { deconstructData, hasBinary, isBinary, isObject, reconstructData } from './binary.js';
 import type { BinaryLike } from './engine-packet.js';
 import { ProtocolError } from './errors.js';
 
@@ -39,13 +39,8 @@ export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | sy
   'removeListener',
 ]);
 
-const CHAR_0 = 48;
-const CHAR_9 = 57;
-const CHAR_DASH = 45;
-const CHAR_SLASH = 47;
-const CHAR_COMMA = 44;
-// More digits than this cannot be a safe integer anyway; stop counting before the number loses precision.
-const MAX_ID_DIGITS = 16;
+// More digits than this cannot be a safe integer anyway.
+const MAX_DIGITS = 16;
 
 /**
  * Encodes one socket packet into the items to send as engine message packets. EVENT and ACK whose data
@@ -57,41 +52,21 @@ const MAX_ID_DIGITS = 16;
  * encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['chat', 'hi'] }); // ['2["chat","hi"]']
  */
 export function encodeSocketPacket(packet: SocketPacket): Array<string | BinaryLike> {
-  const type = packet.type;
-  if (type === PacketType.EVENT || type === PacketType.ACK) {
-    if (hasBinary(packet.data)) return encodeBinary(packet, type === PacketType.EVENT);
-  } else if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-    if (hasBinary(packet.data)) return encodeBinary(packet, type === PacketType.BINARY_EVENT);
-    return [encodeHeaderAndData(type === PacketType.BINARY_EVENT ? 2 : 3, '', packet.nsp, packet.id, packet.data)];
-  }
-  return [encodeHeaderAndData(type, '', packet.nsp, packet.id, packet.data)];
-}
-
-function encodeBinary(packet: SocketPacket, isEvent: boolean): Array<string | BinaryLike> {
-  const items: Array<string | BinaryLike> = [''];
+  let type: number = packet.type;
+  let data = packet.data;
   const attachments: BinaryLike[] = [];
-  const data = deconstructData(packet.data, attachments);
-  const type = isEvent ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
-  items[0] = encodeHeaderAndData(type, `${attachments.length}-`, packet.nsp, packet.id, data);
-  for (const attachment of attachments) items.push(attachment);
-  return items;
-}
-
-function encodeHeaderAndData(
-  type: PacketType,
-  attachments: string,
-  nsp: string,
-  id: number | undefined,
-  data: unknown,
-): string {
-  let out = `${type}${attachments}`;
-  if (nsp && nsp !== '/') out += nsp + ',';
-  if (id !== undefined && id !== null) out += id;
-  if (data !== undefined && data !== null) {
-    const json: string | undefined = JSON.stringify(data);
-    if (json !== undefined) out += json;
+  if (type > 4 /* CONNECT_ERROR */) type -= 3; // BINARY_* go as EVENT / ACK unless they hold binary
+  let out = '';
+  if ((type === 2 /* EVENT */ || type === 3 /* ACK */) && hasBinary(data)) {
+    data = deconstructData(data, attachments);
+    type += 3;
+    out = `${attachments.length}-`;
   }
-  return out;
+  out = type + out;
+  if (packet.nsp && packet.nsp !== '/') out += packet.nsp + ',';
+  if (packet.id != null) out += packet.id;
+  if (data != null) out += JSON.stringify(data) ?? '';
+  return [out, ...attachments];
 }
 
 /**
@@ -106,7 +81,7 @@ function encodeHeaderAndData(
  */
 export class SocketPacketDecoder {
   readonly #maxAttachments: number;
-  #pending: { packet: SocketPacket; expected: number; attachments: unknown[] } | null = null;
+  #pending: { packet: SocketPacket; attachments: unknown[] } | undefined;
 
   constructor(options?: SocketPacketDecoderOptions) {
     this.#maxAttachments = options?.maxAttachments ?? 10;
@@ -114,31 +89,25 @@ export class SocketPacketDecoder {
 
   /** The decoded packet, `undefined` while a binary packet waits for attachments, or the error. */
   add(chunk: string | BinaryLike): SocketPacket | ProtocolError | undefined {
+    const pending = this.#pending;
     if (typeof chunk === 'string') {
-      if (this.#pending !== null) {
-        this.#pending = null;
-        return new ProtocolError('INVALID_ATTACHMENTS', 'got plaintext data when reconstructing a packet');
-      }
+      this.#pending = undefined;
+      if (pending) return new ProtocolError('INVALID_ATTACHMENTS');
       const packet = decodeSocketString(chunk, this.#maxAttachments);
-      if (packet instanceof ProtocolError) return packet;
-      if (packet.attachments === undefined) return packet;
-      packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
-      this.#pending = { packet, expected: packet.attachments, attachments: [] };
+      if (packet instanceof ProtocolError || packet.attachments === undefined) return packet;
+      packet.type = (packet.type - 3) as PacketType; // BINARY_EVENT -> EVENT, BINARY_ACK -> ACK
+      this.#pending = { packet, attachments: [] };
       return undefined;
     }
     if (!isBinary(chunk)) {
-      this.#pending = null;
-      return new ProtocolError('INVALID_DATA', 'a socket packet chunk must be a string or binary data');
+      this.#pending = undefined;
+      return new ProtocolError('INVALID_DATA');
     }
-    const pending = this.#pending;
-    if (pending === null) {
-      return new ProtocolError('UNEXPECTED_BINARY', 'got binary data when not reconstructing a packet');
-    }
-    pending.attachments.push(chunk);
-    if (pending.attachments.length < pending.expected) return undefined;
-    this.#pending = null;
-    const packet = pending.packet;
-    const data = reconstructData(packet.data, pending.attachments);
+    if (!pending) return new ProtocolError('UNEXPECTED_BINARY');
+    const { packet, attachments } = pending;
+    if (attachments.push(chunk) < (packet.attachments as number)) return undefined;
+    this.#pending = undefined;
+    const data = reconstructData(packet.data, attachments);
     if (data instanceof ProtocolError) return data;
     delete packet.attachments;
     if (data !== undefined) packet.data = data;
@@ -147,7 +116,7 @@ export class SocketPacketDecoder {
 
   /** Drops a half-received binary packet (the connection closed or the session moved on). */
   reset(): void {
-    this.#pending = null;
+    this.#pending = undefined;
   }
 }
 
@@ -156,99 +125,73 @@ export class SocketPacketDecoder {
  * placeholders still in `data`.
  */
 export function decodeSocketString(str: string, maxAttachments: number): SocketPacket | ProtocolError {
-  const length = str.length;
-  if (length === 0) return new ProtocolError('EMPTY_PACKET', 'empty socket packet');
-  const type = str.charCodeAt(0) - CHAR_0;
+  // Char codes, not one-character strings, on this hot path: '0'..'9' are 48..57, '/' is 47.
+  const type = str.charCodeAt(0) - 48;
   if (!(type >= 0 && type <= 6)) {
-    return new ProtocolError('UNKNOWN_PACKET_TYPE', `unknown socket packet type ${JSON.stringify(str[0])}`);
+    return str === ''
+      ? new ProtocolError('EMPTY_PACKET')
+      : new ProtocolError('UNKNOWN_PACKET_TYPE');
   }
   const packet: SocketPacket = { type: type as PacketType, nsp: '/' };
   let i = 1;
-
-  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-    let count = 0;
-    const start = i;
-    for (let c = str.charCodeAt(i); c >= CHAR_0 && c <= CHAR_9; c = str.charCodeAt(++i)) {
-      // Saturate: anything this long is over any sane limit, and the number must not lose precision.
-      if (i - start < MAX_ID_DIGITS) count = count * 10 + (c - CHAR_0);
-    }
-    if (i === start || str.charCodeAt(i) !== CHAR_DASH || count < 1) {
-      return new ProtocolError('INVALID_ATTACHMENTS', 'Illegal attachments');
-    }
-    if (count > maxAttachments || i - start > MAX_ID_DIGITS) {
-      return new ProtocolError('TOO_MANY_ATTACHMENTS', `more than ${maxAttachments} attachments`);
+  if (type > 4 /* CONNECT_ERROR */) {
+    // BINARY_EVENT / BINARY_ACK: `<count>-`; only the first 16 digits count, more is over any limit.
+    i = digitsEnd(str, 1);
+    const count = Number(str.slice(1, Math.min(i, 1 + MAX_DIGITS)));
+    if (str[i] !== '-' || !(count >= 1)) return new ProtocolError('INVALID_ATTACHMENTS');
+    if (count > maxAttachments || i > 1 + MAX_DIGITS) {
+      return new ProtocolError('TOO_MANY_ATTACHMENTS');
     }
     packet.attachments = count;
     i++;
   }
-
   // A namespace runs from '/' up to the first ',' or the end of the packet.
-  if (str.charCodeAt(i) === CHAR_SLASH) {
+  if (str.charCodeAt(i) === 47) {
     const comma = str.indexOf(',', i);
-    const end = comma === -1 ? length : comma;
+    const end = comma === -1 ? str.length : comma;
     packet.nsp = str.slice(i, end);
-    i = comma === -1 ? length : comma + 1;
+    i = end + 1;
   }
-
   const idStart = i;
   let id = 0;
-  for (let c = str.charCodeAt(i); c >= CHAR_0 && c <= CHAR_9; c = str.charCodeAt(++i)) {
-    if (i - idStart >= MAX_ID_DIGITS) return new ProtocolError('INVALID_ACK_ID', 'ack id is too large');
-    id = id * 10 + (c - CHAR_0);
-  }
+  for (let c = str.charCodeAt(i); c >= 48 && c <= 57; c = str.charCodeAt(++i)) id = id * 10 + (c - 48);
   if (i > idStart) {
-    if (!Number.isSafeInteger(id)) return new ProtocolError('INVALID_ACK_ID', 'ack id is too large');
+    if (i - idStart > MAX_DIGITS || !Number.isSafeInteger(id)) return new ProtocolError('INVALID_ACK_ID');
     packet.id = id;
   }
-
-  if (i < length) {
+  if (i < str.length) {
     let payload: unknown;
     try {
       payload = JSON.parse(str.slice(i));
-    } catch (cause) {
-      if (packet.nsp === '/' && looksLikeBareNamespace(str, i)) {
-        return new ProtocolError('INVALID_NAMESPACE', 'a namespace must start with "/"', { cause });
-      }
-      return new ProtocolError('INVALID_JSON', 'socket packet data is not JSON', { cause });
+    } catch {
+      // `2admin,["x"]` (the reference calls it an invalid payload) rather than broken JSON.
+      const comma = str.indexOf(',', i);
+      return packet.nsp === '/' && comma > i && !/[[{"]/.test(str.slice(i, comma))
+        ? new ProtocolError('INVALID_NAMESPACE')
+        : new ProtocolError('INVALID_JSON');
     }
-    if (!isPayloadValid(type, payload)) {
-      return new ProtocolError('INVALID_PAYLOAD', `invalid payload for socket packet type ${type}`);
-    }
+    if (!isPayloadValid(type, payload)) return new ProtocolError('INVALID_PAYLOAD');
     packet.data = payload;
   }
   return packet;
 }
 
-// Error path only: tells `2admin,["x"]` (the reference calls it an invalid payload) from broken JSON.
-function looksLikeBareNamespace(str: string, from: number): boolean {
-  const comma = str.indexOf(',', from);
-  if (comma <= from) return false;
-  for (let j = from; j < comma; j++) {
-    const c = str[j];
-    if (c === '[' || c === '{' || c === '"') return false;
-  }
-  return true;
+/** Index of the first non-digit at or after `i`. */
+function digitsEnd(str: string, i: number): number {
+  for (let c = str.charCodeAt(i); c >= 48 && c <= 57; c = str.charCodeAt(++i));
+  return i;
 }
 
 function isPayloadValid(type: number, payload: unknown): boolean {
-  switch (type) {
-    case PacketType.CONNECT:
-      return isPlainObject(payload);
-    case PacketType.DISCONNECT:
-      return false; // a DISCONNECT carries no data at all
-    case PacketType.CONNECT_ERROR:
-      return typeof payload === 'string' || isPlainObject(payload);
-    case PacketType.EVENT:
-    case PacketType.BINARY_EVENT: {
-      if (!Array.isArray(payload)) return false;
-      const name: unknown = payload[0];
-      return typeof name === 'number' || (typeof name === 'string' && !RESERVED_EVENTS.has(name));
-    }
-    default: // ACK, BINARY_ACK
-      return Array.isArray(payload);
-  }
+  if (type === 0 /* CONNECT */) return isPlainObject(payload);
+  if (type === 1 /* DISCONNECT */) return false; // a DISCONNECT carries no data at all
+  if (type === 4 /* CONNECT_ERROR */) return typeof payload === 'string' || isPlainObject(payload);
+  if (!Array.isArray(payload)) return false;
+  if (type === 3 /* ACK */ || type === 6 /* BINARY_ACK */) return true;
+  const name: unknown = payload[0];
+  return typeof name === 'number' || (typeof name === 'string' && !RESERVED_EVENTS.has(name));
 }
 
 function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isObject(value) && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import { RECORD_SEPARATOR, encodeEnginePacketCompact as encodeEnginePacket } from '@switchback/protocol';
+import { RECORD_SEPARATOR, encodeEnginePacket } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { utf8Length } from './transport.js';
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from '../typed-events.js';
-import { isProtocolError, parseOpenPacketDataCompact as parseOpenPacketData } from '@switchback/protocol';
+import { isProtocolError, parseOpenPacketData } from '@switchback/protocol';
 import type { BinaryLike, EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { defaultWebSocket } from '#websocket-constructor';
 import { decodeMessage, defaultBinaryType } from './binary-type.js';

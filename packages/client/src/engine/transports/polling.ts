@@ -1,4 +1,4 @@
-import { decodePayloadCompact as decodePayload, isProtocolError } from '@switchback/protocol';
+import { decodePayload, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { Timer } from '../clock.js';
 import { BaseTransport } from '../transport.js';

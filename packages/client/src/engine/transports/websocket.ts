@@ -1,4 +1,4 @@
-import { decodeEnginePacketCompact as decodeEnginePacket, encodeEnginePacketCompact as encodeEnginePacket, isProtocolError } from '@switchback/protocol';
+import { decodeEnginePacket, encodeEnginePacket, isProtocolError } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
 import { BaseTransport } from '../transport.js';
 import type { TransportContext } from '../transport.js';
