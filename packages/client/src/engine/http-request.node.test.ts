@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 function init(overrides: Partial<HttpRequestInit> = {}): HttpRequestInit {
-  return { method: 'GET', headers: {}, signal: new AbortController().signal, agent: undefined, unref: false, fetch: undefined, withCredentials: false, ...overrides };
+  return { method: 'GET', headers: {}, agent: undefined, unref: false, fetch: undefined, withCredentials: false, ...overrides };
 }
 
 describe('platformHttpRequest (node:http)', () => {
@@ -47,7 +47,7 @@ describe('platformHttpRequest (node:http)', () => {
       method: 'POST',
       headers: { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Extra': 'yes' },
       body: '4héllo',
-    }));
+    })).response;
     expect(result).toEqual({ status: 200, text: 'ok' });
     expect(seen).toEqual({ method: 'POST', url: '/engine.io/?EIO=4&transport=polling', type: 'text/plain;charset=UTF-8', extra: 'yes', body: '4héllo' });
   });
@@ -57,12 +57,12 @@ describe('platformHttpRequest (node:http)', () => {
       res.writeHead(400, { 'Content-Type': 'application/json' });
       res.end('{"code":1,"message":"Session ID unknown"}');
     });
-    await expect(platformHttpRequest(url, init())).resolves.toEqual({ status: 400, text: '{"code":1,"message":"Session ID unknown"}' });
+    await expect(platformHttpRequest(url, init()).response).resolves.toEqual({ status: 400, text: '{"code":1,"message":"Session ID unknown"}' });
   });
 
   it('reuses one keep-alive connection for requests one after another', async () => {
     const { url, connections } = await listen((_req, res) => res.end('x'));
-    for (let i = 0; i < 5; i += 1) await platformHttpRequest(url, init());
+    for (let i = 0; i < 5; i += 1) await platformHttpRequest(url, init()).response;
     expect(connections()).toBe(1);
   });
 
@@ -79,10 +79,10 @@ describe('platformHttpRequest (node:http)', () => {
       getArrived?.();
     });
     // Warm a connection first, so that a client queueing requests would put both on it.
-    await platformHttpRequest(url, init({ method: 'POST', body: '1' }));
-    const get = platformHttpRequest(url, init());
+    await platformHttpRequest(url, init({ method: 'POST', body: '1' })).response;
+    const get = platformHttpRequest(url, init()).response;
     await getHeld;
-    await expect(platformHttpRequest(url, init({ method: 'POST', body: '2' }))).resolves.toEqual({ status: 200, text: 'ok' });
+    await expect(platformHttpRequest(url, init({ method: 'POST', body: '2' })).response).resolves.toEqual({ status: 200, text: 'ok' });
     releaseGet?.();
     await expect(get).resolves.toEqual({ status: 200, text: 'held' });
     expect(connections()).toBe(2);
@@ -99,8 +99,8 @@ describe('platformHttpRequest (node:http)', () => {
       res.writeHead(413).end();
       req.destroy();
     });
-    await expect(platformHttpRequest(url, init({ method: 'POST', body: 'big' }))).resolves.toEqual({ status: 413, text: '' });
-    await expect(platformHttpRequest(url, init({ method: 'POST', body: '1' }))).resolves.toEqual({ status: 200, text: 'ok' });
+    await expect(platformHttpRequest(url, init({ method: 'POST', body: 'big' })).response).resolves.toEqual({ status: 413, text: '' });
+    await expect(platformHttpRequest(url, init({ method: 'POST', body: '1' })).response).resolves.toEqual({ status: 200, text: 'ok' });
     expect(connections()).toBe(2);
   });
 
@@ -108,15 +108,38 @@ describe('platformHttpRequest (node:http)', () => {
     let arrived: (() => void) | undefined;
     const held = new Promise<void>((resolve) => (arrived = resolve));
     const { url } = await listen(() => arrived?.());
-    const controller = new AbortController();
-    const pending = platformHttpRequest(url, init({ signal: controller.signal }));
+    const pending = platformHttpRequest(url, init());
     await held;
-    controller.abort();
-    await expect(pending).rejects.toThrow();
+    pending.abort();
+    await expect(pending.response).rejects.toThrow();
+  });
+
+  it('requests to two servers in turn each reach their own, with their own path and query', async () => {
+    const { url } = await listen((req, res) => res.end(`a ${req.url ?? ''}`));
+    const other = createServer((req, res) => res.end(`b ${req.url ?? ''}`));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      const otherUrl = `http://127.0.0.1:${port}/other/`;
+      const texts: string[] = [];
+      for (const target of [url, otherUrl, otherUrl, url]) {
+        texts.push((await platformHttpRequest(`${target}?n=${texts.length}`, init()).response).text);
+      }
+      expect(texts).toEqual(['a /engine.io/?n=0', 'b /other/?n=1', 'b /other/?n=2', 'a /engine.io/?n=3']);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
+  it('rejects (does not throw) when node:http refuses the request, e.g. a bad header value', async () => {
+    const { url } = await listen((_req, res) => res.end('x'));
+    const pending = platformHttpRequest(url, init({ headers: { 'X-Bad': 'a\nb' } }));
+    await expect(pending.response).rejects.toThrow();
   });
 
   it('rejects when the server resets the connection', async () => {
     const { url } = await listen((req) => req.socket.destroy());
-    await expect(platformHttpRequest(url, init())).rejects.toThrow();
+    await expect(platformHttpRequest(url, init()).response).rejects.toThrow();
   });
 });

@@ -2,8 +2,9 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { fetchRequest } from './http-request.js';
-import type { HttpRequest, HttpRequestInit, HttpResponseText } from './http-request.js';
+import type { HttpRequest, HttpRequestInit, HttpResponseText, PendingHttpRequest } from './http-request.js';
 
 /**
  * Node build: long polling over node:http with a keep-alive agent rather than fetch. Node's fetch
@@ -33,41 +34,97 @@ function isDispatcher(value: unknown): boolean {
  * Node build: node:http with a keep-alive agent, unless the user asked for fetch (the `fetch` option, or
  * an undici dispatcher as `agent`, which Node's fetch takes as `dispatcher`).
  */
-export const platformHttpRequest: HttpRequest = (url: string, init: HttpRequestInit): Promise<HttpResponseText> => {
+export const platformHttpRequest: HttpRequest = (url: string, init: HttpRequestInit): PendingHttpRequest => {
   if (isDispatcher(init.agent)) return fetchRequest(url, init, { dispatcher: init.agent });
   if (init.fetch !== undefined) return fetchRequest(url, init);
   return nodeRequest(url, init);
 };
 
-const nodeRequest = (url: string, init: HttpRequestInit): Promise<HttpResponseText> =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const headers: Record<string, string | number> = { ...init.headers };
-    if (init.body !== undefined) headers['Content-Length'] = Buffer.byteLength(init.body);
-    const options: RequestOptions = {
-      method: init.method,
-      headers,
-      agent: agentFor(secure, init.agent),
-      signal: init.signal,
+/**
+ * Request options of the last base URL (everything before `?`), parsed once: a session's requests all
+ * share one, and so do the sessions of one server.
+ */
+interface BaseTarget {
+  readonly secure: boolean;
+  readonly protocol: string;
+  readonly hostname: string | undefined;
+  readonly port: string | number | undefined;
+  readonly auth: string | undefined;
+  readonly pathname: string;
+}
+let lastBase: string | undefined;
+let lastTarget: BaseTarget | undefined;
+
+function baseTarget(base: string): BaseTarget {
+  if (base !== lastBase || lastTarget === undefined) {
+    const target = new URL(base);
+    // urlToHttpOptions unbrackets IPv6 hosts and decodes user:password as node:http expects them.
+    const { hostname, port, auth } = urlToHttpOptions(target);
+    lastTarget = {
+      secure: target.protocol === 'https:',
+      protocol: target.protocol,
+      hostname: hostname ?? undefined,
+      port: port ?? undefined,
+      auth: auth ?? undefined,
+      pathname: target.pathname,
     };
-    const req: ClientRequest = secure ? httpsRequest(target, options) : httpRequest(target, options);
+    lastBase = base;
+  }
+  return lastTarget;
+}
+
+/**
+ * One request over node:http. Cancelled with `req.destroy()` rather than an AbortSignal (an
+ * AbortController and its listeners per request are a measurable share of a polling round trip).
+ */
+function nodeRequest(url: string, init: HttpRequestInit): PendingHttpRequest {
+  try {
+    return startNodeRequest(url, init);
+  } catch (err) {
+    // A bad URL or header value throws here; the transport reports it like any failed request.
+    return { response: Promise.reject(err instanceof Error ? err : new Error(String(err))), abort: () => {} };
+  }
+}
+
+function startNodeRequest(url: string, init: HttpRequestInit): PendingHttpRequest {
+  const queryAt = url.indexOf('?');
+  const target = baseTarget(queryAt === -1 ? url : url.slice(0, queryAt));
+  // Only the fields node:http reads: the agent copies this object once more per request.
+  const options: RequestOptions = {
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    path: queryAt === -1 ? target.pathname : `${target.pathname}${url.slice(queryAt)}`,
+    method: init.method,
+    headers: init.body === undefined ? init.headers : { ...init.headers, 'Content-Length': Buffer.byteLength(init.body) },
+    agent: agentFor(target.secure, init.agent),
+  };
+  if (target.auth !== undefined) options.auth = target.auth;
+  const req: ClientRequest = target.secure ? httpsRequest(options) : httpRequest(options);
+  const response = new Promise<HttpResponseText>((resolve, reject) => {
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       // A server answering an error may drop the connection right after (the reference engine.io does
       // on 413): back in the pool, the socket would fail the next request of another session.
       if (status < 200 || status > 299) req.shouldKeepAlive = false;
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
+      // Bytes kept as they come and decoded once: a polling answer is nearly always one chunk.
+      let first: Buffer | undefined;
+      let chunks: Buffer[] | undefined;
+      res.on('data', (chunk: Buffer) => {
+        if (first === undefined) first = chunk;
+        else (chunks ??= [first]).push(chunk);
       });
-      res.on('end', () => resolve({ status, text }));
+      res.on('end', () => {
+        const text = chunks !== undefined ? Buffer.concat(chunks).toString('utf8') : (first?.toString('utf8') ?? '');
+        resolve({ status, text });
+      });
       // An abort or a reset while the body streams in.
       res.on('error', reject);
       res.on('aborted', () => reject(new Error('polling response aborted')));
     });
     req.on('error', reject);
-    if (init.unref) req.on('socket', (socket) => socket.unref());
-    req.end(init.body);
   });
+  if (init.unref) req.on('socket', (socket) => socket.unref());
+  req.end(init.body);
+  return { response, abort: () => req.destroy(new Error('polling request aborted')) };
+}

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Socket } from '../socket.js';
 import { isEngineError } from '../errors.js';
 import { openPacket } from '../test-support/fake-websocket.js';
+import { scriptedPolling } from '../test-support/scripted-polling.js';
 import { waitFor } from '../test-support/wait.js';
 
 /** A polling endpoint that records POSTs and answers them when told. */
@@ -59,6 +60,24 @@ describe('polling transport', () => {
     // Cache busting: every request has a distinct t.
     const ts = s.urls.map((u) => new URL(u).searchParams.get('t'));
     expect(new Set(ts).size).toBe(ts.length);
+  });
+
+  it('an answer written while handling a GET goes out before the re-poll GET', async () => {
+    const scripted = scriptedPolling('s1');
+    const order: string[] = [];
+    const fetchFn: typeof fetch = (input, init) => {
+      order.push(`${init?.method ?? 'GET'} ${init?.body === undefined ? '' : String(init.body)}`.trim());
+      return scripted.fetch(input, init);
+    };
+    const socket = new Socket('http://example.test', { transports: ['polling'], WebSocket: null, fetch: fetchFn, fallbackMemory: false });
+    socket.on('message', (data) => socket.send(`re:${String(data)}`));
+    await waitFor(socket, 'open');
+    await vi.waitFor(() => expect(scripted.gets).toHaveLength(1));
+    order.length = 0;
+    scripted.gets[0]?.respond('4ping');
+    await vi.waitFor(() => expect(order).toHaveLength(2));
+    expect(order).toEqual(['POST 4re:ping', 'GET']);
+    socket.close();
   });
 
   it('reports HTTP errors with status and message, then closes with transport error', async () => {

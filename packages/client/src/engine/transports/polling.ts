@@ -6,6 +6,7 @@ import type { SessionInfo, TransportContext } from '../transport.js';
 import { EngineError } from '../errors.js';
 import { splitIntoPayloads } from '../payload-batch.js';
 import { platformHttpRequest } from '#http-request';
+import type { PendingHttpRequest } from '../http-request.js';
 
 /** Before the handshake we do not know pingInterval; the handshake GET is answered at once anyway. */
 const HANDSHAKE_REQUEST_TIMEOUT = 20_000;
@@ -49,8 +50,10 @@ export class PollingTransport extends BaseTransport {
   #pollFailures = 0;
   readonly #retryTimer = new Timer(this.ctx.clock);
   #posting = false;
-  readonly #controllers = new Set<AbortController>();
+  readonly #pending = new Set<PendingHttpRequest>();
+  #postHeaders: Readonly<Record<string, string>> | undefined;
   #onPaused: (() => void) | undefined;
+  readonly #repoll = (): void => this.#poll();
 
   get writable(): boolean {
     return this.state === 'open' && !this.#posting;
@@ -101,7 +104,9 @@ export class PollingTransport extends BaseTransport {
         this.#getInFlight = false;
         this.#pollFailures = 0;
         this.#onPayload(body);
-        if (this.state === 'open') this.#poll();
+        // Answers the app wrote while handling this payload have their flush queued already: re-poll
+        // one microtask later, so their POST leaves (and reaches the server) before the next GET.
+        if (this.state === 'open') queueMicrotask(this.#repoll);
         else this.#checkPaused();
       },
       (err: unknown) => {
@@ -198,32 +203,29 @@ export class PollingTransport extends BaseTransport {
   }
 
   #abortAll(): void {
-    for (const controller of this.#controllers) controller.abort();
-    this.#controllers.clear();
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const request of pending) request.abort();
   }
 
   async #request(method: 'GET' | 'POST', body?: string): Promise<string> {
-    const controller = new AbortController();
-    this.#controllers.add(controller);
+    const pending = platformHttpRequest(`${this.ctx.baseUrl}?${this.buildQuery().toString()}`, {
+      method,
+      headers: method === 'POST' ? (this.#postHeaders ??= postHeaders(this.ctx)) : (this.ctx.extraHeaders ?? NO_HEADERS),
+      agent: this.ctx.agent,
+      unref: this.ctx.autoUnref,
+      fetch: this.ctx.fetch,
+      withCredentials: this.ctx.withCredentials,
+      ...(body === undefined ? {} : { body }),
+    });
+    this.#pending.add(pending);
     let timedOut = false;
     const timer = this.ctx.clock.setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      pending.abort();
     }, requestTimeout(this.ctx, this.session));
-    const headers: Record<string, string> = { ...this.ctx.extraHeaders };
-    if (method === 'POST') headers['Content-Type'] = 'text/plain;charset=UTF-8';
-    const url = `${this.ctx.baseUrl}?${this.buildQuery().toString()}`;
     try {
-      const { status, text } = await platformHttpRequest(url, {
-        method,
-        headers,
-        signal: controller.signal,
-        agent: this.ctx.agent,
-        unref: this.ctx.autoUnref,
-        fetch: this.ctx.fetch,
-        withCredentials: this.ctx.withCredentials,
-        ...(body === undefined ? {} : { body }),
-      });
+      const { status, text } = await pending.response;
       if (status < 200 || status > 299) {
         throw requestFailure(httpErrorMessage(status, text), { code: 'POLL_HTTP_STATUS', cause: text, status });
       }
@@ -235,9 +237,16 @@ export class PollingTransport extends BaseTransport {
       throw requestFailure(`polling ${method} failed (network error, CORS or proxy)`, { code: 'POLL_ERROR', cause: err });
     } finally {
       this.ctx.clock.clearTimeout(timer);
-      this.#controllers.delete(controller);
+      this.#pending.delete(pending);
     }
   }
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = {};
+
+/** The same for every POST of a transport: built once. */
+function postHeaders(ctx: TransportContext): Readonly<Record<string, string>> {
+  return { ...ctx.extraHeaders, 'Content-Type': 'text/plain;charset=UTF-8' };
 }
 
 function requestTimeout(ctx: TransportContext, session: SessionInfo | undefined): number {
