@@ -290,7 +290,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     const engine = create(this.#uri, this.opts);
     this.#engine = engine;
     this.#setPhase(phase);
-    for (const socket of this.#nsps.values()) socket._onEngine();
+    // The CONNECTs are written one microtask later: still long before the WebSocket can open (so they
+    // travel in its first flight), but after the code that called io() / connect() attached its
+    // listeners (an `engine.on('packetCreate')` added right after io() sees the CONNECT, as with
+    // socket.io-client).
+    queueMicrotask(() => {
+      if (this.#engine !== engine) return;
+      for (const socket of this.#nsps.values()) socket._onEngine();
+    });
 
     const onError = (err: Error): void => {
       this.#cleanup();

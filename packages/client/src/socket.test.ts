@@ -59,9 +59,12 @@ describe('Socket connect', () => {
     expect(socket).toMatchObject({ id: 'sio-42', connected: true, disconnected: false, recovered: false });
   });
 
-  it('writes the CONNECT while the engine is still opening (pipelined), once per connection', () => {
+  it('writes the CONNECT while the engine is still opening (pipelined), once per connection', async () => {
     const { socket, engine, sent, manager } = setup({}, { auth: { token: 'early' } });
     expect(engine().readyState).toBe('opening');
+    // Not inside io()/connect() itself: code that attaches engine listeners right after io() sees it.
+    expect(sent()).toEqual([]);
+    await Promise.resolve();
     expect(sent()).toEqual([{ type: PacketType.CONNECT, nsp: '/', data: { token: 'early' } }]);
     socket.connect(); // already connecting: nothing more
     engine().open(); // the engine's 'open' does not send it again
@@ -73,17 +76,19 @@ describe('Socket connect', () => {
     ]);
   });
 
-  it('pipelines the CONNECT again on the engine of a reconnect, and after a disconnect/connect', () => {
+  it('pipelines the CONNECT again on the engine of a reconnect, and after a disconnect/connect', async () => {
     const ctx = connected();
     ctx.engine().drop();
     vi.advanceTimersByTime(1000); // the reconnect's engine is created, still opening
     expect(ctx.engines).toHaveLength(2);
+    await Promise.resolve();
     expect(ctx.sent(PacketType.CONNECT)).toHaveLength(1);
     ctx.engine().open();
     ctx.accept();
     expect(ctx.sent(PacketType.CONNECT)).toHaveLength(1);
     ctx.socket.disconnect().connect(); // the last namespace left: a new connection, a new CONNECT on it
     expect(ctx.engines).toHaveLength(3);
+    await Promise.resolve();
     expect(ctx.sent(PacketType.CONNECT)).toHaveLength(1);
   });
 

@@ -91,8 +91,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (this.connected) return this;
     this.#subEvents();
     if (!this.io._reconnecting) this.io.open();
-    // Also while the engine is still opening: the CONNECT is pipelined with the handshake.
-    if (this.io._readyState !== 'closed') this.#onopen();
+    const state = this.io._readyState;
+    if (state === 'open') this.#onopen();
+    // While the engine is still opening the CONNECT is pipelined with the handshake, one microtask
+    // later: before the WebSocket can open, but after the caller of io() attached its listeners.
+    else if (state === 'opening') queueMicrotask(() => this.#onPipelinedOpen());
     return this;
   }
 
@@ -284,6 +287,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** @internal the Manager created a new engine connection: pipeline the CONNECT on it. */
   _onEngine(): void {
     if (this.active) this.#onopen();
+  }
+
+  #onPipelinedOpen(): void {
+    if (this.active && this.io._readyState === 'opening') this.#onopen();
   }
 
   #onopen(): void {
