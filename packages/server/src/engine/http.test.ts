@@ -2,13 +2,22 @@
 import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serializeCookie, resolveCookieOptions } from './cookie.js';
 import { EngineServer } from './server.js';
-import { RawWebSocket, decode, handshake, request, useTestServers, wsUrl } from './test-helpers.js';
+import { RawWebSocket, decode, handshake, request, startServer, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const { started, cleanups } = useTestServers();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function started(...args: Parameters<typeof startServer>): Promise<TestServer> {
+  const server = await startServer(...args);
+  cleanups.push(() => server.close());
+  return server;
+}
 
 describe('attach', () => {
   it('passes other paths to request listeners registered before', async () => {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -12,7 +13,6 @@ import { InFlight, refuseClosed } from './in-flight.js';
 import { normalizePath, resolveOptions } from './options.js';
 import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
 import { PollCrowding } from './poll-crowding.js';
-import { randomSessionId, resolveSessionId } from './session-id.js';
 import { EngineSocket, createHeartbeat, sessionInternals } from './session.js';
 import type { Heartbeat, SessionConfig, SessionObserver } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
@@ -29,14 +29,6 @@ export type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } 
 export type { ConnectionError, EngineServerEvents } from './server-events.js';
 export type { EngineMiddleware } from './verify.js';
 export type { ConnectMiddleware } from './http-mount.js';
-
-/** An upgrade on its way through the checks; `res` (for middlewares) only when there are some. */
-interface UpgradeAttempt {
-  readonly req: IncomingMessage;
-  readonly socket: Duplex;
-  readonly head: Buffer;
-  readonly res: UpgradeResponse | undefined;
-}
 
 /**
  * The Engine.IO v4 server: handshake, session registry and routing of polling requests and
@@ -104,7 +96,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * it may return a Promise. A rejection refuses the handshake (400, `ID_GENERATION_ERROR`).
    */
   generateId(_req: IncomingMessage): string | PromiseLike<string> {
-    return randomSessionId();
+    // 16 random bytes: 128 bits, unguessable session ids (22 base64url characters).
+    return randomBytes(16).toString('base64url');
   }
 
   /** Handles one HTTP request under `path` (polling GET/POST, CORS preflight, handshake). */
@@ -126,7 +119,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return;
     }
     this.#inFlight.trackUpgrade(socket);
-    this.#handleUpgrade(req, socket, head);
+    void this.#handleUpgrade(req, socket, head);
   }
 
   /**
@@ -220,7 +213,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       } else abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid }));
       return;
     }
-    const id = await resolveSessionId(() => this.generateId(req));
+    const id = await this.#newId(req);
     if (this.#closed) {
       refuseClosed(res);
       return;
@@ -244,36 +237,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.emit('connection', socket);
   }
 
-  // Upgrades are answered synchronously unless a middleware, allowRequest or generateId is asynchronous:
-  // no promise hop delays the 101 of a plain WebSocket handshake (time to first message).
-  #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.#middlewares.length === 0) {
-      this.#verifyUpgrade({ req, socket, head, res: undefined });
-      return;
-    }
-    const attempt = { req, socket, head, res: new UpgradeResponse(req, socket) };
-    void runMiddlewares(this.#middlewares, req, attempt.res).then((failure) => {
-      if (failure === undefined) this.#verifyUpgrade(attempt);
-      else this.#answerUpgrade(attempt, failure, undefined);
-    });
-  }
-
-  #verifyUpgrade(attempt: UpgradeAttempt): void {
-    const failure = verifyRequest(this.#verifyContext, attempt.req, true);
-    if (failure instanceof Promise) void failure.then((checked) => this.#identifyUpgrade(attempt, checked));
-    else this.#identifyUpgrade(attempt, failure);
-  }
-
-  #identifyUpgrade(attempt: UpgradeAttempt, failure: EngineRequestError | undefined): void {
-    const { req } = attempt;
+  async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const res = new UpgradeResponse(req, socket);
+    const failure = (await runMiddlewares(this.#middlewares, req, res)) ?? (await verifyRequest(this.#verifyContext, req, true));
     // A WebSocket handshake (no sid) needs its session id before the 101 answer.
-    const id = failure === undefined && !queryOf(req).has('sid') ? resolveSessionId(() => this.generateId(req)) : undefined;
-    if (id instanceof Promise) void id.then((resolved) => this.#answerUpgrade(attempt, failure, resolved));
-    else this.#answerUpgrade(attempt, failure, id);
-  }
-
-  #answerUpgrade(attempt: UpgradeAttempt, failure: EngineRequestError | undefined, id: string | EngineRequestError | undefined): void {
-    const { req, socket, head, res } = attempt;
+    const id = failure === undefined && !queryOf(req).has('sid') ? await this.#newId(req) : undefined;
     if (this.#closed) {
       socket.destroy();
       return;
@@ -284,15 +252,23 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       abortUpgrade(socket, refusal);
       return;
     }
-    if (res !== undefined) {
-      if (res.writableEnded) return;
-      this.#upgradeResponses.set(req, res);
-    }
+    if (res.writableEnded) return;
+    this.#upgradeResponses.set(req, res);
     const sessionId = typeof id === 'string' ? id : undefined;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      res?.release();
+      res.release();
       this.#onWebSocket(req, socket, ws, sessionId);
     });
+  }
+
+  async #newId(req: IncomingMessage): Promise<string | EngineRequestError> {
+    try {
+      const id: unknown = await this.generateId(req);
+      if (typeof id === 'string' && id !== '') return id;
+      throw new TypeError('generateId() must return a non-empty string');
+    } catch (error) {
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'ID_GENERATION_ERROR', error });
+    }
   }
 
   #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined): void {
@@ -309,11 +285,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         ws.terminate();
         return;
       }
-      const transport = new WebSocketTransport(ws, raw);
-      const socket = this.#register(id, req, transport);
-      // The open packet leaves before the rest of this tick's work: the client reads it while its
-      // CONNECT (sent on the 101) travels.
-      transport.writeNow();
+      const socket = this.#register(id, req, new WebSocketTransport(ws));
       forgetQuery(req);
       sessionInternals.compactRequest(socket);
       this.emit('connection', socket);
@@ -330,7 +302,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ws.close();
       return;
     }
-    sessionInternals.upgrade(client, new WebSocketTransport(ws, raw));
+    sessionInternals.upgrade(client, new WebSocketTransport(ws));
   }
 
   #register(id: string, req: IncomingMessage, transport: TransportBase): EngineSocket {
@@ -383,10 +355,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #onWebSocketHeaders(lines: string[], req: IncomingMessage): void {
-    const res = this.#upgradeResponses.get(req);
-    // Nothing to add (no middleware, no listener): the usual case costs nothing before the 101.
-    if (res === undefined && !this.#closed && this.listenerCount('headers') + this.listenerCount('initial_headers') === 0) return;
-    const headers = headersOf(res);
+    const headers = headersOf(this.#upgradeResponses.get(req));
     this.#upgradeResponses.delete(req);
     // The session id is not known yet here, so (as engine.io) no cookie on a WebSocket handshake.
     this.#decorateHeaders(headers, req, undefined, !queryOf(req).has('sid'));

@@ -1,11 +1,25 @@
 // What a session keeps of its handshake request (compactRequest), and the heartbeat of a session that
 // is closing: both changed when the per-session heap was cut.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { IncomingMessage } from 'node:http';
-import { RawWebSocket, handshake, nextConnection, useTestServers, waitUntil, wsUrl } from './test-helpers.js';
+import type { EngineSocket } from './session.js';
+import { RawWebSocket, handshake, startServer, waitUntil, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const { started, cleanups } = useTestServers();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function started(...args: Parameters<typeof startServer>): Promise<TestServer> {
+  const server = await startServer(...args);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function nextConnection(server: TestServer): Promise<EngineSocket> {
+  return new Promise((resolve) => server.engine.once('connection', resolve));
+}
 
 /** A middleware that marks the request the way express-session or passport do. */
 function markingMiddleware(server: TestServer, seen: IncomingMessage[]): void {

@@ -2,14 +2,12 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import { decodePayload, isProtocolError, parseOpenPacketData } from '@switchback/protocol';
 import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { EngineServer } from './server.js';
 import type { EngineServerOptions } from './server.js';
-import type { EngineSocket } from './session.js';
 
 export interface TestServer {
   readonly engine: EngineServer;
@@ -38,27 +36,6 @@ export async function startServer(options: EngineServerOptions = {}, setup?: (ht
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
-}
-
-/**
- * For a test file: `started()` is startServer() with the server closed after each test; push anything
- * else a test must undo to `cleanups` (run after each test, in order).
- */
-export function useTestServers(): { started: typeof startServer; cleanups: Array<() => Promise<void>> } {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
-  const started: typeof startServer = async (...args) => {
-    const server = await startServer(...args);
-    cleanups.push(() => server.close());
-    return server;
-  };
-  return { started, cleanups };
-}
-
-export function nextConnection(server: TestServer): Promise<EngineSocket> {
-  return new Promise((resolve) => server.engine.once('connection', resolve));
 }
 
 export interface HttpAnswer {

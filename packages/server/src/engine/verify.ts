@@ -17,14 +17,13 @@ export interface VerifyContext {
 
 /**
  * engine.io's `verify()`: transport, Origin header, session / handshake rules, allowRequest, protocol
- * version, in the reference's order. Undefined when the request may proceed; a Promise only when
- * allowRequest has to be asked (a handshake with that option set).
+ * version, in the reference's order. Resolves undefined when the request may proceed.
  */
-export function verifyRequest(
+export async function verifyRequest(
   ctx: VerifyContext,
   req: IncomingMessage,
   upgrade: boolean,
-): EngineRequestError | undefined | Promise<EngineRequestError | undefined> {
+): Promise<EngineRequestError | undefined> {
   const query = queryOf(req);
   const transport = query.get('transport');
   if (transport === null || !isTransportName(transport) || !ctx.transports.includes(transport)) {
@@ -60,11 +59,8 @@ export function verifyRequest(
   if (transport === 'websocket' && !upgrade) {
     return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
   }
-  if (ctx.allowRequest === undefined) return checkHandshakeProtocol(query);
-  return runAllowRequest(ctx.allowRequest, req).then((refusal) => refusal ?? checkHandshakeProtocol(query));
-}
-
-function checkHandshakeProtocol(query: URLSearchParams): EngineRequestError | undefined {
+  const refusal = await runAllowRequest(ctx.allowRequest, req);
+  if (refusal !== undefined) return refusal;
   // A missing EIO means v3 (engine.io's rule), which is not supported.
   if (query.get('EIO') !== '4') {
     // engine.io reports the version it assumed: 3 for anything but "4".
@@ -73,7 +69,8 @@ function checkHandshakeProtocol(query: URLSearchParams): EngineRequestError | un
   return undefined;
 }
 
-function runAllowRequest(allow: AllowRequest, req: IncomingMessage): Promise<EngineRequestError | undefined> {
+function runAllowRequest(allow: AllowRequest | undefined, req: IncomingMessage): Promise<EngineRequestError | undefined> {
+  if (allow === undefined) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     let settled = false;
     const done = (err: string | null | undefined, ok: boolean): void => {

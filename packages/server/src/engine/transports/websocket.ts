@@ -1,4 +1,3 @@
-import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { encodeEnginePacket } from '@switchback/protocol';
 import type { EnginePacket } from '@switchback/protocol';
@@ -11,16 +10,13 @@ const owners = new WeakMap<WebSocket, WebSocketTransport>();
 let onMessage: (transport: WebSocketTransport, data: string | Buffer) => void;
 let onClose: (transport: WebSocketTransport) => void;
 let onError: (transport: WebSocketTransport, err: TransportError) => void;
-let uncork: (transport: WebSocketTransport) => void;
 
 /** How long a closing WebSocket may take for the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 5_000;
 
 /**
- * One `ws` socket, one packet per frame. The frames sent in one tick leave in one write: the first
- * send() corks the connection and the end of the tick uncorks it (the CONNECT reply and what the
- * 'connection' handler emits reach the client together). Backpressure: from that write until its last
- * callback ran (the bytes left the queue) `writable` is false, then 'drain' + 'ready' follow, so the
+ * One `ws` socket, one packet per frame. Backpressure: `writable` stays false from a send() until the
+ * last frame's write callback ran (the bytes left the ws queue), then 'drain' + 'ready' follow, so the
  * session buffers instead of piling frames into ws. `bufferedAmount` measures what is still queued.
  */
 export class WebSocketTransport extends TransportBase {
@@ -28,18 +24,12 @@ export class WebSocketTransport extends TransportBase {
     return 'websocket';
   }
   readonly #ws: WebSocket;
-  /** The connection under `ws` (what it writes to), corked while a tick's frames are written. */
-  readonly #socket: Duplex;
   #writable = true;
-  #corked = false;
-  /** Frames handed to ws whose write callback has not run yet. */
-  #pending = 0;
   #closeTimer: NodeJS.Timeout | null = null;
 
-  constructor(ws: WebSocket, socket: Duplex) {
+  constructor(ws: WebSocket) {
     super();
     this.#ws = ws;
-    this.#socket = socket;
     // Shared listeners (ws calls them with itself as `this`) find their transport here: no closures
     // per connection (heap per idle session).
     owners.set(ws, this);
@@ -60,13 +50,6 @@ export class WebSocketTransport extends TransportBase {
       transport.onClose();
     };
     onError = (transport, err) => transport.onError(err);
-    uncork = (transport) => {
-      if (!transport.#corked) return;
-      transport.#corked = false;
-      // The callbacks of this write run on a later tick: until the last one, the session buffers.
-      if (transport.#pending > 0) transport.#writable = false;
-      transport.#socket.uncork();
-    };
   }
 
   get writable(): boolean {
@@ -80,50 +63,34 @@ export class WebSocketTransport extends TransportBase {
 
   send(packets: readonly EnginePacket[], onSent?: () => void): void {
     if (packets.length === 0) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#socket.cork();
-      process.nextTick(uncork, this);
-    }
-    const last = packets.length - 1;
-    for (let index = 0; index <= last; index += 1) {
-      const frame = encodeEnginePacket(packets[index] as EnginePacket, true);
-      this.#pending += 1;
-      this.#ws.send(frame, (err?: Error) => this.#onWritten(err, index === last ? onSent : undefined));
-    }
-  }
-
-  #onWritten(err: Error | undefined | null, onSent: (() => void) | undefined): void {
-    this.#pending -= 1;
-    if (err !== undefined && err !== null) {
-      this.onError(new TransportError('WRITE_ERROR', 'write error', { cause: err }));
-      return;
-    }
-    onSent?.();
-    if (this.#pending > 0 || this.#writable) return;
-    this.#writable = true;
-    this.emit('drain');
-    this.onReady();
+    this.#writable = false;
+    packets.forEach((packet, index) => {
+      const last = index === packets.length - 1;
+      const frame = encodeEnginePacket(packet, true);
+      this.#ws.send(frame, (err?: Error) => {
+        if (err !== undefined && err !== null) {
+          this.onError(new TransportError('WRITE_ERROR', 'write error', { cause: err }));
+          return;
+        }
+        if (!last) return;
+        this.#writable = true;
+        onSent?.();
+        this.emit('drain');
+        this.onReady();
+      });
+    });
   }
 
   protected override doClose(onClosed: () => void): void {
     // A peer that never answers the close frame must not keep the socket (and this session) around.
     this.#closeTimer = setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS);
     this.#closeTimer.unref();
-    // What this tick sent goes out before the close frame (and before a terminate() that may follow).
-    uncork(this);
     this.#ws.close();
     onClosed();
   }
 
-  /** Writes what this tick sent now instead of at the end of the tick (the open packet: see EngineServer). */
-  writeNow(): void {
-    uncork(this);
-  }
-
   /** Drops the connection at once (server shutdown, failed upgrade probe). */
   terminate(): void {
-    uncork(this);
     this.#ws.terminate();
   }
 }
