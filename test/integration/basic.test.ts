@@ -112,3 +112,33 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
     expect(new Uint8Array(reply.nested[1])).toEqual(bytes);
   });
 });
+
+describe('volatile emits over a real WebSocket', () => {
+  const clients = new Clients();
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    clients.closeAll();
+    await server?.close();
+    server = undefined;
+  });
+
+  it('delivers only the first of consecutive volatile emits while the frame is in flight, and every regular one', async () => {
+    server = await startServer();
+    server.io.on('connection', (socket) => {
+      socket.on('go', () => {
+        // The first frame makes the transport busy until ws reports it written: the second volatile
+        // emit is dropped (Socket.IO's semantics); the regular one waits for the drain.
+        socket.volatile.emit('v', 1);
+        socket.volatile.emit('v', 2);
+        socket.emit('done');
+      });
+    });
+    const socket = await clients.connect(server.url, transportsFor('websocket'));
+    const received: number[] = [];
+    socket.on('v', (n: number) => received.push(n));
+    const done = once(socket, 'done');
+    socket.emit('go');
+    await done;
+    expect(received).toEqual([1]);
+  });
+});
