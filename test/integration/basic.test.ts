@@ -1,22 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Clients, once, transportsFor, type TransportMode } from '../helpers/clients.js';
-import { startServer, type TestServer } from '../helpers/servers.js';
+import { describe, expect, it } from 'vitest';
+import { once, transportsFor, type TransportMode } from '../helpers/clients.js';
+import { useServers } from '../helpers/servers.js';
 
 const modes: TransportMode[] = ['websocket', 'polling', 'default'];
 
 describe.each(modes)('Node client ↔ server over %s', (mode) => {
-  const clients = new Clients();
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    clients.closeAll();
-    await server?.close();
-    server = undefined;
-  });
+  const { clients, start } = useServers();
 
   const expectedTransport = mode === 'polling' ? 'polling' : 'websocket';
 
   it('connects on the expected transport and exchanges acknowledged events both ways', async () => {
-    server = await startServer();
+    const server = await start();
     server.io.on('connection', (socket) => {
       socket.on('double', (n: number, ack: (value: number) => void) => ack(n * 2));
       socket.emit('question', 'ready?', (answer: string) => {
@@ -34,7 +28,7 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
   });
 
   it('broadcasts to a room and not outside it', async () => {
-    server = await startServer();
+    const server = await start();
     server.io.on('connection', (socket) => {
       socket.on('join', (room: string, ack: () => void) => {
         void socket.join(room);
@@ -64,7 +58,7 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
   });
 
   it('multiplexes namespaces and refuses an unknown one', async () => {
-    server = await startServer();
+    const server = await start();
     server.io.of('/admin').on('connection', (socket) => {
       socket.on('whoami', (ack: (nsp: string) => void) => ack(socket.nsp.name));
     });
@@ -77,7 +71,7 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
   });
 
   it('turns a middleware error into connect_error with message and data', async () => {
-    server = await startServer();
+    const server = await start();
     server.io.use((socket, next) => {
       const auth = socket.handshake.auth as { token?: string };
       if (auth.token === 'good') return next();
@@ -98,7 +92,7 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
   });
 
   it('carries binary anywhere in the arguments', async () => {
-    server = await startServer();
+    const server = await start();
     server.io.on('connection', (socket) => {
       socket.on('echo', (payload: unknown, ack: (value: unknown) => void) => ack(payload));
     });
@@ -114,16 +108,10 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
 });
 
 describe('volatile emits over a real WebSocket', () => {
-  const clients = new Clients();
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    clients.closeAll();
-    await server?.close();
-    server = undefined;
-  });
+  const { clients, start } = useServers();
 
   it('delivers only the first of consecutive volatile emits while the frame is in flight, and every regular one', async () => {
-    server = await startServer();
+    const server = await start();
     server.io.on('connection', (socket) => {
       socket.on('go', () => {
         // The first frame makes the transport busy until ws reports it written: the second volatile

@@ -1,25 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Clients, once, transportsFor, type TransportMode } from '../helpers/clients.js';
-import { startServer, type TestServer } from '../helpers/servers.js';
+import { describe, expect, it } from 'vitest';
+import { once, transportsFor, type TransportMode } from '../helpers/clients.js';
+import { useServers, type TestServer } from '../helpers/servers.js';
 import { deferred } from '../helpers/wait.js';
 
 const modes: TransportMode[] = ['websocket', 'polling', 'default'];
 
 describe.each(modes)('reconnect over %s', (mode) => {
-  const clients = new Clients();
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    clients.closeAll();
-    await server?.close();
-    server = undefined;
-  });
+  const { clients, start } = useServers();
 
   it('reconnects after the server restarts on the same port and delivers emits made while it was down', async () => {
     const received: number[] = [];
     const listen = (s: TestServer, got: (n: number) => void): void => {
       s.io.on('connection', (socket) => socket.on('n', (n: number) => got(n)));
     };
-    server = await startServer();
+    let server = await start();
     const port = server.port;
     const firstTwo = deferred();
     listen(server, (n) => {
@@ -51,7 +45,7 @@ describe.each(modes)('reconnect over %s', (mode) => {
     const attempts: number[] = [];
     socket.io.on('reconnect_attempt', (attempt: number) => attempts.push(attempt));
     const allArrived = deferred();
-    server = await startServer({}, port);
+    server = await start({}, port);
     listen(server, (n) => {
       received.push(n);
       if (n === 5) allArrived.resolve();

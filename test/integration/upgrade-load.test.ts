@@ -1,19 +1,13 @@
-import { afterEach, expect, it } from 'vitest';
-import { Clients, once } from '../helpers/clients.js';
-import { startServer, type TestServer } from '../helpers/servers.js';
+import { expect, it } from 'vitest';
+import { once } from '../helpers/clients.js';
+import { useServers } from '../helpers/servers.js';
 import { deferred } from '../helpers/wait.js';
 
 const COUNT = 10_000;
 const SLICE = 100;
 const UPGRADE_AFTER = 2_000;
 
-const clients = new Clients();
-let server: TestServer | undefined;
-afterEach(async () => {
-  clients.closeAll();
-  await server?.close();
-  server = undefined;
-});
+const { clients, start } = useServers();
 
 /** Records numbered messages; any gap, repeat or reorder is kept as an error. */
 function sequence() {
@@ -42,7 +36,7 @@ function sequence() {
 }
 
 it('delivers 10,000 numbered messages each way exactly once, in order, across the polling → WebSocket upgrade', async () => {
-  server = await startServer();
+  const server = await start();
   const atServer = sequence();
   const atClient = sequence();
   // Hold the WebSocket upgrade request until the exchange is well under way, so the switch happens
