@@ -1,6 +1,6 @@
 // Behaviours engine.io apps rely on: generateId, req._query, send(data, cb), flush/drain on the
 // server, writeBuffer, cookie and CORS option details, connection_error wording, upgrade 'close'.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,25 +8,11 @@ import { listen } from './listen.js';
 import { EngineServer } from './server.js';
 import { resolveCookieOptions, serializeCookie } from './cookie.js';
 import type { ConnectionError } from './server.js';
-import type { EngineSocket } from './session.js';
 import type { TransportBase } from './transport.js';
-import { RawWebSocket, handshake, poll, push, request, startServer, wsUrl } from './test-helpers.js';
+import { RawWebSocket, handshake, nextConnection, poll, push, request, useTestServers, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function started(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const server = await startServer(...args);
-  cleanups.push(() => server.close());
-  return server;
-}
-
-function nextConnection(server: TestServer): Promise<EngineSocket> {
-  return new Promise((resolve) => server.engine.once('connection', resolve));
-}
+const { started, defer } = useTestServers();
 
 function nextConnectionError(server: TestServer): Promise<ConnectionError> {
   return new Promise((resolve) => server.engine.once('connection_error', resolve));
@@ -171,7 +157,7 @@ describe('listen', () => {
     });
     const http = engine.httpServer;
     if (http === undefined) throw new Error('listen() must set httpServer');
-    cleanups.push(async () => {
+    defer(async () => {
       engine.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -188,7 +174,7 @@ describe('attach options', () => {
     const engine = new EngineServer();
     engine.attach(http, { path: '/custom' });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
+    defer(async () => {
       engine.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -2,22 +2,13 @@
 import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serializeCookie, resolveCookieOptions } from './cookie.js';
 import { EngineServer } from './server.js';
-import { RawWebSocket, decode, handshake, request, startServer, wsUrl } from './test-helpers.js';
+import { RawWebSocket, decode, handshake, request, useTestServers, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function started(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const server = await startServer(...args);
-  cleanups.push(() => server.close());
-  return server;
-}
+const { started, defer } = useTestServers();
 
 describe('attach', () => {
   it('passes other paths to request listeners registered before', async () => {
@@ -52,7 +43,7 @@ describe('Express middleware + attachUpgrade', () => {
     const http = createServer(app);
     engine.attachUpgrade(http);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
+    defer(async () => {
       engine.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

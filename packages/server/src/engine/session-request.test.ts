@@ -1,25 +1,11 @@
 // What a session keeps of its handshake request (compactRequest), and the heartbeat of a session that
 // is closing: both changed when the per-session heap was cut.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IncomingMessage } from 'node:http';
-import type { EngineSocket } from './session.js';
-import { RawWebSocket, handshake, startServer, waitUntil, wsUrl } from './test-helpers.js';
+import { RawWebSocket, handshake, nextConnection, useTestServers, waitUntil, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function started(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const server = await startServer(...args);
-  cleanups.push(() => server.close());
-  return server;
-}
-
-function nextConnection(server: TestServer): Promise<EngineSocket> {
-  return new Promise((resolve) => server.engine.once('connection', resolve));
-}
+const { started, defer } = useTestServers();
 
 /** A middleware that marks the request the way express-session or passport do. */
 function markingMiddleware(server: TestServer, seen: IncomingMessage[]): void {
@@ -41,7 +27,7 @@ describe('socket.request after the handshake', () => {
       await handshake(server, query);
     } else {
       const ws = await RawWebSocket.open(wsUrl(server, query));
-      cleanups.push(async () => ws.ws.terminate());
+      defer(async () => ws.ws.terminate());
     }
     const socket = await connected;
     const req = socket.request;

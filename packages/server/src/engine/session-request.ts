@@ -3,44 +3,24 @@
 import { IncomingMessage } from 'node:http';
 
 /**
- * Own properties Node gives every request (as of Node 20); of these only KEPT survive the handshake.
- * Anything else on the request was put there by the application (`engine.use()` middleware:
- * `req.session`, `req.user`, ...) and is kept as well.
+ * Own properties Node gives every request (as of Node 20) that only matter while it is parsed or
+ * streamed; they do not survive the handshake. Node's other own properties (socket, httpVersion*,
+ * complete, rawHeaders, upgrade, url, method) and anything the application put there (`engine.use()`
+ * middleware: `req.session`, `req.user`, ...) are kept.
  */
-const NODE_OWN: ReadonlySet<PropertyKey> = new Set([
+const DROPPED: ReadonlySet<PropertyKey> = new Set([
   '_events',
   '_eventsCount',
   '_readableState',
   '_maxListeners',
-  'socket',
-  'httpVersionMajor',
-  'httpVersionMinor',
-  'httpVersion',
-  'complete',
-  'rawHeaders',
   'rawTrailers',
   'joinDuplicateHeaders',
   'aborted',
-  'upgrade',
-  'url',
-  'method',
   'statusCode',
   'statusMessage',
   'client',
   '_consuming',
   '_dumped',
-]);
-
-const KEPT: ReadonlySet<PropertyKey> = new Set([
-  'socket',
-  'httpVersionMajor',
-  'httpVersionMinor',
-  'httpVersion',
-  'complete',
-  'rawHeaders',
-  'upgrade',
-  'url',
-  'method',
 ]);
 
 /**
@@ -70,7 +50,7 @@ export function compactRequest(req: IncomingMessage): IncomingMessage {
   shareHeaderStrings(req);
   const copy = Object.create(IncomingMessage.prototype) as IncomingMessage;
   for (const key of Reflect.ownKeys(req)) {
-    if (typeof key === 'string' && NODE_OWN.has(key) && !KEPT.has(key)) continue;
+    if (typeof key === 'string' && DROPPED.has(key)) continue;
     if (typeof key === 'symbol' && key.description !== undefined && NODE_SYMBOLS_LEFT_OUT.has(key.description)) continue;
     const descriptor = Reflect.getOwnPropertyDescriptor(req, key);
     if (descriptor === undefined) continue;

@@ -6,7 +6,9 @@ import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import { decodePayload, isProtocolError, parseOpenPacketData } from '@switchback/protocol';
 import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
+import { afterEach } from 'vitest';
 import { EngineServer } from './server.js';
+import type { EngineSocket } from './session.js';
 import type { EngineServerOptions } from './server.js';
 
 export interface TestServer {
@@ -167,4 +169,33 @@ export function rawGet(url: string, headers: IncomingHttpHeaders = {}): RawGet {
   answer.catch(() => {});
   request.end();
   return { request, answer };
+}
+
+/**
+ * Per test of the calling file: servers from `started` are closed, and cleanups given to `defer` run,
+ * in the order they were registered, after each test (also when it failed).
+ */
+export function useTestServers(): {
+  started: (...args: Parameters<typeof startServer>) => Promise<TestServer>;
+  defer: (cleanup: () => Promise<void>) => void;
+} {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  return {
+    started: async (...args) => {
+      const server = await startServer(...args);
+      cleanups.push(() => server.close());
+      return server;
+    },
+    defer: (cleanup) => {
+      cleanups.push(cleanup);
+    },
+  };
+}
+
+/** The next session the server opens. */
+export function nextConnection(server: TestServer): Promise<EngineSocket> {
+  return new Promise((resolve) => server.engine.once('connection', resolve));
 }
