@@ -9,7 +9,7 @@ import { InMemoryAdapter } from './adapter.js';
 import type { AdapterConstructor, BroadcastOptions, Room } from './adapter.js';
 import { Server } from './server.js';
 import type { Socket } from './socket.js';
-import { openFakeSession } from './test-support.js';
+import { connectFakeSockets, openFakeSession } from './test-support.js';
 import type { FakeEngineSocket } from './test-support.js';
 
 const servers: Server[] = [];
@@ -20,18 +20,7 @@ afterEach(async () => {
 async function setup(count: number): Promise<{ io: Server; conns: FakeEngineSocket[]; sockets: Socket[] }> {
   const io = new Server({ adapter: SocketIoAdapter as unknown as AdapterConstructor });
   servers.push(io);
-  const conns: FakeEngineSocket[] = [];
-  const sockets: Socket[] = [];
-  for (let i = 0; i < count; i++) {
-    const ready = new Promise<Socket>((resolve) => io.once('connection', resolve));
-    const conn = openFakeSession(io);
-    conn.receive('0');
-    sockets.push(await ready);
-    conn.frames.length = 0;
-    conn.packets.length = 0;
-    conns.push(conn);
-  }
-  return { io, conns, sockets };
+  return { io, ...(await connectFakeSockets(io, count)) };
 }
 
 describe('an adapter extending socket.io-adapter', () => {

@@ -175,20 +175,12 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
 
   /** The rooms of `id`, unshared first if the Set is also its own room's members. */
   #joinedForWrite(id: SocketId): Set<Room> | undefined {
-    const joined = this.sids.get(id);
-    if (joined === undefined || joined !== this.rooms.get(id)) return joined;
-    const copy = new Set(joined);
-    this.sids.set(id, copy);
-    return copy;
+    return unshared(this.sids, id, this.rooms);
   }
 
   /** The members of `room`, unshared first if the Set is also the room list of the socket of that id. */
   #membersForWrite(room: Room): Set<SocketId> | undefined {
-    const members = this.rooms.get(room);
-    if (members === undefined || members !== this.sids.get(room)) return members;
-    const copy = new Set(members);
-    this.rooms.set(room, copy);
-    return copy;
+    return unshared(this.rooms, room, this.sids);
   }
 
   broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
@@ -301,4 +293,16 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
 
 function toWriteOptions(flags: BroadcastFlags | undefined): WriteOptions {
   return { volatile: flags?.volatile === true, compress: flags?.compress !== false };
+}
+
+/**
+ * `map`'s Set at `key`, replaced by a copy first when `other` holds the very same Set at that key (a
+ * socket's own room is one Set in both `rooms` and `sids` until either changes).
+ */
+function unshared(map: Map<string, Set<string>>, key: string, other: Map<string, Set<string>>): Set<string> | undefined {
+  const set = map.get(key);
+  if (set === undefined || set !== other.get(key)) return set;
+  const copy = new Set(set);
+  map.set(key, copy);
+  return copy;
 }

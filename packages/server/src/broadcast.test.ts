@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Server } from './server.js';
 import type { Socket } from './socket.js';
-import { flush, openFakeSession } from './test-support.js';
+import { connectFakeSockets, flush } from './test-support.js';
 import type { FakeEngineSocket } from './test-support.js';
 
 const servers: Server[] = [];
@@ -13,18 +13,7 @@ afterEach(async () => {
 async function cluster(count: number): Promise<{ io: Server; conns: FakeEngineSocket[]; sockets: Socket[] }> {
   const io = new Server();
   servers.push(io);
-  const conns: FakeEngineSocket[] = [];
-  const sockets: Socket[] = [];
-  for (let i = 0; i < count; i++) {
-    const ready = new Promise<Socket>((resolve) => io.once('connection', resolve));
-    const conn = openFakeSession(io);
-    conn.receive('0');
-    sockets.push(await ready);
-    conn.frames.length = 0;
-    conn.packets.length = 0;
-    conns.push(conn);
-  }
-  return { io, conns, sockets };
+  return { io, ...(await connectFakeSockets(io, count)) };
 }
 
 const framesOf = (conns: FakeEngineSocket[]): unknown[][] => conns.map((c) => [...c.frames]);

@@ -5,6 +5,7 @@ import { SocketPacketDecoder, isProtocolError } from '@switchback/protocol';
 import type { BinaryLike, SocketPacket } from '@switchback/protocol';
 import type { EngineSocket } from './engine/index.js';
 import type { Server } from './server.js';
+import type { Socket } from './socket.js';
 import type { EventsMap } from './typed-events.js';
 
 let nextId = 0;
@@ -79,6 +80,25 @@ export function openFakeSession<L extends EventsMap, E extends EventsMap, S exte
   const conn = new FakeEngineSocket(url, headers);
   io.engine.emit('connection', conn as unknown as EngineSocket);
   return conn;
+}
+
+/**
+ * `count` fake sessions on `io`, each with its main-namespace Socket connected, and what the CONNECT
+ * answers recorded on them cleared.
+ */
+export async function connectFakeSockets(io: Server, count: number): Promise<{ conns: FakeEngineSocket[]; sockets: Socket[] }> {
+  const conns: FakeEngineSocket[] = [];
+  const sockets: Socket[] = [];
+  for (let i = 0; i < count; i++) {
+    const ready = new Promise<Socket>((resolve) => io.once('connection', resolve));
+    const conn = openFakeSession(io);
+    conn.receive('0');
+    sockets.push(await ready);
+    conn.frames.length = 0;
+    conn.packets.length = 0;
+    conns.push(conn);
+  }
+  return { conns, sockets };
 }
 
 /** Lets process.nextTick / setImmediate work (middleware, event dispatch) run. */

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { listen } from './listen.js';
 import { EngineServer } from './server.js';
 import { resolveCookieOptions, serializeCookie } from './cookie.js';
@@ -12,7 +11,7 @@ import type { TransportBase } from './transport.js';
 import { RawWebSocket, handshake, nextConnection, poll, push, request, useTestServers, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const { started, defer } = useTestServers();
+const { started, serve } = useTestServers();
 
 function nextConnectionError(server: TestServer): Promise<ConnectionError> {
   return new Promise((resolve) => server.engine.once('connection_error', resolve));
@@ -157,12 +156,7 @@ describe('listen', () => {
     });
     const http = engine.httpServer;
     if (http === undefined) throw new Error('listen() must set httpServer');
-    defer(async () => {
-      engine.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    });
-    const { port } = http.address() as AddressInfo;
+    const port = await serve(engine, http);
     expect((await request(`http://127.0.0.1:${port}/other`)).status).toBe(501);
     expect((await request(`http://127.0.0.1:${port}/engine.io/?EIO=4&transport=polling`)).body).toMatch(/^0\{"sid"/);
   });
@@ -173,13 +167,7 @@ describe('attach options', () => {
     const http = createServer();
     const engine = new EngineServer();
     engine.attach(http, { path: '/custom' });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    defer(async () => {
-      engine.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    });
-    const { port } = http.address() as AddressInfo;
+    const port = await serve(engine, http);
     expect((await request(`http://127.0.0.1:${port}/custom/?EIO=4&transport=polling`)).body).toMatch(/^0\{"sid"/);
     const ws = await RawWebSocket.open(`ws://127.0.0.1:${port}/custom/?EIO=4&transport=websocket`);
     expect(String(await ws.next())).toMatch(/^0\{"sid"/);

@@ -1,14 +1,13 @@
 // Integration with http.Server / Express: attach, middleware(), use(), allowRequest, CORS, cookie, headers.
 import express from 'express';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { serializeCookie, resolveCookieOptions } from './cookie.js';
 import { EngineServer } from './server.js';
 import { RawWebSocket, decode, handshake, request, useTestServers, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
-const { started, defer } = useTestServers();
+const { started, serve } = useTestServers();
 
 describe('attach', () => {
   it('passes other paths to request listeners registered before', async () => {
@@ -42,13 +41,7 @@ describe('Express middleware + attachUpgrade', () => {
     });
     const http = createServer(app);
     engine.attachUpgrade(http);
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    defer(async () => {
-      engine.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    });
-    const { port } = http.address() as AddressInfo;
+    const port = await serve(engine, http);
     expect((await request(`http://127.0.0.1:${port}/hello`)).body).toBe('express');
     const polling = await request(`http://127.0.0.1:${port}/rt/?EIO=4&transport=polling`);
     expect(decode(polling.body)[0]?.type).toBe('open');

@@ -178,6 +178,8 @@ export function rawGet(url: string, headers: IncomingHttpHeaders = {}): RawGet {
 export function useTestServers(): {
   started: (...args: Parameters<typeof startServer>) => Promise<TestServer>;
   defer: (cleanup: () => Promise<void>) => void;
+  /** Listens on 127.0.0.1 (unless already listening) and closes the engine and `http` afterwards. */
+  serve: (engine: EngineServer, http: HttpServer) => Promise<number>;
 } {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -191,6 +193,15 @@ export function useTestServers(): {
     },
     defer: (cleanup) => {
       cleanups.push(cleanup);
+    },
+    serve: async (engine, http) => {
+      if (!http.listening) await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+      cleanups.push(async () => {
+        engine.close();
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      });
+      return (http.address() as AddressInfo).port;
     },
   };
 }
