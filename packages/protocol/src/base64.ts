@@ -1,5 +1,6 @@
 import type { BinaryLike } from './engine-packet.js';
-import { ProtocolError } from './errors.js';
+import { fail } from './errors.js';
+import type { ProtocolError } from './errors.js';
 
 // Through the platform's btoa/atob (browsers, Node >= 16): no tables in the browser bundle, and fast enough
 // for the only user, the 'b' + base64 items of polling payloads.
@@ -11,7 +12,9 @@ import { ProtocolError } from './errors.js';
  * encodeBase64(new Uint8Array([1, 2, 3, 4])); // 'AQIDBA=='
  */
 export function encodeBase64(data: BinaryLike): string {
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const view = data as Partial<ArrayBufferView>;
+  // An ArrayBuffer has no `buffer` and no `byteOffset`: the whole buffer.
+  const bytes = new Uint8Array(view.buffer ?? (data as ArrayBuffer), view.byteOffset, data.byteLength);
   let text = '';
   // Chunks keep the spread under engines' argument limits.
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -25,11 +28,9 @@ export function encodeBase64(data: BinaryLike): string {
  * @example
  * decodeBase64('AQIDBA=='); // Uint8Array [1, 2, 3, 4]
  */
-export function decodeBase64(text: string, start = 0): Uint8Array | ProtocolError {
+export function decodeBase64(text: string, start?: number): Uint8Array | ProtocolError {
   const body = text.slice(start).replace(/==?$/, '');
-  if ((body.length & 3) === 1 || !/^[\w+/-]*$/.test(body)) {
-    return new ProtocolError('INVALID_BASE64');
-  }
+  if (body.length % 4 === 1 || /[^\w+/-]/.test(body)) return fail('INVALID_BASE64');
   const binary = atob(body.replace(/-/g, '+').replace(/_/g, '/'));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

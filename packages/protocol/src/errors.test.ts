@@ -12,6 +12,12 @@ describe('ProtocolError', () => {
     expect(error.cause).toBe(cause);
   });
 
+  it('names itself in toString and in its stack', () => {
+    const error = new ProtocolError('INVALID_JSON');
+    expect(String(error)).toBe('ProtocolError: invalid json');
+    expect(error.stack?.split('\n')[0]).toBe('ProtocolError: invalid json');
+  });
+
   it('says its code in words when given no message', () => {
     expect(new ProtocolError('INVALID_ACK_ID').message).toBe('invalid ack id');
     expect(new ProtocolError('TOO_MANY_ATTACHMENTS').message).toBe('too many attachments');

@@ -90,6 +90,13 @@ describe('binary packets', () => {
     ]);
   });
 
+  it('sends a Buffer as an attachment, not as what its toJSON makes of it', () => {
+    const buffer = Buffer.from([1, 2]);
+    const items = encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['x', { buffer }] });
+    expect(items).toStrictEqual(['51-["x",{"buffer":{"_placeholder":true,"num":0}}]', buffer]);
+    expect(items[1]).toBe(buffer);
+  });
+
   it('computes attachments itself for BINARY_* packets and sends them as plain types without binary', () => {
     expect(
       encodeSocketPacket({ type: PacketType.BINARY_EVENT, nsp: '/', data: ['x', a], attachments: 7 }),
