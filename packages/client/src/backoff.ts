@@ -12,8 +12,23 @@ export interface BackoffOptions {
 }
 
 /**
- * Exponential backoff with jitter, the reconnect schedule of socket.io-client (backo2): attempt n waits
- * `min * factor^n`, moved up or down by a random fraction of up to `jitter`, capped at `max`.
+ * Delay before reconnect attempt `n` (0-based), in whole ms: `min * factor^n`, moved up or down by a
+ * random fraction of up to `jitter` (ignored outside (0, 1]), capped at `max`. A plain function so the
+ * Manager needs no Backoff object (and bundles of `io` leave the class out).
+ */
+export function backoffDelay(n: number, min: number, max: number, jitter: number, factor = 2, random = Math.random): number {
+  // Capped below Infinity: after ~1000 attempts `min * factor^n` overflows, and Infinity - Infinity
+  // would turn into a 0 ms delay (a hot reconnect loop).
+  const ms = Math.min(min * factor ** n, Number.MAX_SAFE_INTEGER);
+  const r = jitter > 0 && jitter <= 1 ? random() : 0;
+  const deviation = Math.floor(r * jitter * ms);
+  // backo2's rule: up for an odd tenth digit, down for an even one.
+  return Math.floor(Math.min(Math.floor(r * 10) & 1 ? ms + deviation : ms - deviation, max));
+}
+
+/**
+ * Exponential backoff with jitter, the reconnect schedule of socket.io-client (backo2), over
+ * {@link backoffDelay}.
  *
  * @example
  * const backoff = new Backoff({ min: 1000, max: 5000, jitter: 0.5 });
@@ -24,8 +39,6 @@ export interface BackoffOptions {
 export class Backoff {
   /** Number of delays handed out since the last reset. */
   attempts = 0;
-  // One record rather than a private field each: every `#field` costs a WeakMap in bundles for
-  // pre-ES2022 targets.
   readonly #o: Required<BackoffOptions>;
 
   constructor(options: BackoffOptions = {}) {
@@ -33,24 +46,15 @@ export class Backoff {
       min: options.min || 100,
       max: options.max || 10000,
       factor: options.factor || 2,
-      jitter: 0,
+      jitter: options.jitter ?? 0,
       random: options.random ?? Math.random,
     };
-    this.setJitter(options.jitter ?? 0);
   }
 
   /** The delay before the next attempt, in whole ms; counts one attempt. */
   duration(): number {
-    // Capped below Infinity: after ~1000 attempts `min * factor^n` overflows, and Infinity - Infinity
-    // would turn into a 0 ms delay (a hot reconnect loop).
     const o = this.#o;
-    let ms = Math.min(o.min * o.factor ** this.attempts++, Number.MAX_SAFE_INTEGER);
-    if (o.jitter) {
-      const rand = o.random();
-      const deviation = Math.floor(rand * o.jitter * ms);
-      ms = (Math.floor(rand * 10) & 1) === 0 ? ms - deviation : ms + deviation;
-    }
-    return Math.floor(Math.min(ms, o.max));
+    return backoffDelay(this.attempts++, o.min, o.max, o.jitter, o.factor, o.random);
   }
 
   reset(): void {
@@ -66,6 +70,6 @@ export class Backoff {
   }
 
   setJitter(jitter: number): void {
-    this.#o.jitter = jitter > 0 && jitter <= 1 ? jitter : 0;
+    this.#o.jitter = jitter;
   }
 }

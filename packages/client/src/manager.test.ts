@@ -194,12 +194,15 @@ describe('Manager', () => {
     const { manager, fakes } = setup({ randomizationFactor: 0 });
     fakes.last().open();
     fakes.last().drop();
-    expect(manager._reconnecting).toBe(true);
+    expect(manager._readyState).toBe('closed'); // a reconnect is scheduled
+    const attempts = vi.fn();
+    manager.on('reconnect_attempt', attempts);
     manager.open();
     expect(fakes.engines).toHaveLength(2);
-    expect(manager._reconnecting).toBe(false);
+    expect(manager._readyState).toBe('opening');
     vi.advanceTimersByTime(10_000);
     expect(fakes.engines).toHaveLength(2);
+    expect(attempts).not.toHaveBeenCalled();
   });
 
   it('reconnection(false) during the backoff cancels the attempt and lets Sockets open again', () => {
@@ -209,7 +212,7 @@ describe('Manager', () => {
     manager.reconnection(false);
     vi.advanceTimersByTime(60_000);
     expect(fakes.engines).toHaveLength(1);
-    expect(manager._reconnecting).toBe(false);
+    expect(manager._readyState).toBe('closed');
     manager.socket('/').connect();
     expect(fakes.engines).toHaveLength(2);
   });

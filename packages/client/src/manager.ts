@@ -4,10 +4,10 @@ import { InMemoryFallbackMemory, Socket as Engine } from './engine/index.js';
 import { defaultClock } from './engine/clock.js';
 import { findSessionStorage } from './engine/fallback-memory.js';
 import type { Clock, SocketEvents as EngineEvents, SocketOptions as EngineOptions } from './engine/index.js';
-import { Backoff } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 import { Socket } from './socket.js';
-import type { DisconnectDescription, SocketOptions } from './socket-types.js';
-import { Emitter } from './typed-events.js';
+import type { DisconnectDescription, OutgoingPacket, SocketOptions } from './socket-types.js';
+import { Emitter, subscribe } from './typed-events.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
 export interface ManagerOptions extends EngineOptions {
@@ -53,27 +53,30 @@ export interface ManagerReservedEvents {
 }
 
 /**
- * Connection phases. 'waiting' = a reconnect is scheduled; 'reopening' = a reconnect attempt's engine
- * is connecting. Both count as "reconnecting" for the Sockets.
+ * Connection phases, as small numbers because the bundle size is a target (a string union would keep
+ * every name in the minified code): 0 closed, 1 opening, 2 open, 3 reopening (a reconnect attempt's
+ * engine is connecting), 4 waiting (a reconnect is scheduled). So: odd = an engine is connecting,
+ * > 2 = reconnecting, `% 4 === 0` = closed or waiting (nothing connecting or open).
  */
-type Phase = 'closed' | 'opening' | 'reopening' | 'open' | 'waiting';
+export type Phase = 0 | 1 | 2 | 3 | 4;
 
-const TRANSITIONS: Record<Phase, readonly Phase[]> = {
-  closed: ['closed', 'opening', 'waiting'],
-  opening: ['open', 'closed'],
-  reopening: ['open', 'waiting', 'closed'],
-  waiting: ['waiting', 'reopening', 'opening', 'closed'],
-  open: ['closed'],
-};
+/** Allowed transitions, one bit per next phase, indexed by the current phase. */
+const TRANSITIONS = [
+  0b10011, // closed -> closed, opening, waiting
+  0b00101, // opening -> open, closed
+  0b00001, // open -> closed
+  0b10101, // reopening -> open, waiting, closed
+  0b11011, // waiting -> waiting, reopening, opening, closed
+];
 
 type TimerHandle = Parameters<typeof clearTimeout>[0];
+type Listeners = { [E in keyof EngineEvents]?: (...args: EngineEvents[E]) => void };
 
 // Captured at import, for `useNativeTimers`.
 const nativeSetTimeout = globalThis.setTimeout;
 const nativeClearTimeout = globalThis.clearTimeout;
-const nativeNow = Date.now.bind(Date);
 const nativeClock: Clock = {
-  now: () => nativeNow(),
+  now: Date.now,
   setTimeout: (fn, ms) => nativeSetTimeout(fn, ms),
   clearTimeout: (handle) => nativeClearTimeout(handle as TimerHandle),
 };
@@ -90,24 +93,28 @@ const nativeClock: Clock = {
 export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>
   extends Emitter<object, ManagerReservedEvents> {
   readonly opts: Partial<ManagerOptions>;
+  /** The current engine connection: `manager.engine.transport.name` is 'websocket' or 'polling'. Set by open(). */
+  engine!: Engine;
+  /** @internal the Sockets by namespace. */
+  readonly _n: Record<string, Socket<ListenEvents, EmitEvents>> = {};
+  /** @internal the connection phase (see {@link Phase}); changed only by #to(). */
+  _p: Phase = 0;
+  /** @internal the timers of this Manager and its Sockets (see `useNativeTimers`). */
+  readonly _t: Clock;
+  /** @internal `autoConnect` (read by the Sockets too). */
+  readonly _a: boolean;
   readonly #uri: string | undefined;
-  readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents>>();
-  readonly #decoder = new SocketPacketDecoder();
-  readonly #backoff: Backoff;
+  /** Removes the engine listeners and timers of the current phase. */
   #subs: Array<() => void> = [];
-  #engine: Engine | undefined;
-  #phase: Phase = 'closed';
   /** The app closed the Manager or turned reconnection off: no reconnect until the next open(). */
   #stopped = false;
-  #reconnection = true;
-  #reconnectionAttempts = Infinity;
-  #reconnectionDelay = 1000;
-  #reconnectionDelayMax = 5000;
-  #randomizationFactor = 0.5;
-  #timeout: number | false = 20000;
-  readonly #autoConnect: boolean;
-  /** @internal the timers of this Manager and its Sockets (see `useNativeTimers`). */
-  readonly _clock: Clock;
+  /** Reconnect attempts since the last success (the backoff exponent). */
+  #attempts = 0;
+  /**
+   * The values of the six option methods below, by index: one tuple and one accessor instead of six
+   * fields and six bodies (size).
+   */
+  readonly #v: [reconnection: boolean, attempts: number, delay: number, delayMax: number, jitter: number, timeout: number | false];
 
   constructor(opts?: Partial<ManagerOptions>);
   constructor(uri?: string, opts?: Partial<ManagerOptions>);
@@ -117,82 +124,65 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       opts = uri;
       uri = undefined;
     }
-    this.opts = { ...opts, path: opts?.path || '/socket.io' };
-    this._clock = opts?.useNativeTimers === true ? nativeClock : defaultClock;
-    if (opts?.useNativeTimers === true && this.opts.clock === undefined) this.opts.clock = nativeClock;
+    const o = (this.opts = { ...opts, path: opts?.path || '/socket.io' });
+    // The engine gets the same timers; an injected `clock` drives the Manager's timers too.
+    if (o.useNativeTimers) o.clock ??= nativeClock;
+    this._t = o.clock ?? defaultClock;
     // One memory per Manager outside browsers, so its reconnects skip a WebSocket that failed before.
-    if (this.opts.fallbackMemory === undefined && findSessionStorage() === undefined) {
-      this.opts.fallbackMemory = new InMemoryFallbackMemory();
-    }
+    o.fallbackMemory ??= findSessionStorage() ? undefined : new InMemoryFallbackMemory();
     this.#uri = uri;
-    const o = this.opts;
-    this.#backoff = new Backoff();
-    this.reconnection(o.reconnection !== false);
-    this.reconnectionAttempts(o.reconnectionAttempts || Infinity);
-    this.reconnectionDelay(o.reconnectionDelay || 1000);
-    this.reconnectionDelayMax(o.reconnectionDelayMax || 5000);
-    this.randomizationFactor(o.randomizationFactor ?? 0.5);
-    this.timeout(o.timeout ?? 20000);
-    this.#autoConnect = o.autoConnect !== false;
-    if (this.#autoConnect) this.open();
+    this.#v = [
+      o.reconnection !== false,
+      o.reconnectionAttempts || Infinity,
+      o.reconnectionDelay || 1000,
+      o.reconnectionDelayMax || 5000,
+      o.randomizationFactor ?? 0.5,
+      o.timeout ?? 20000,
+    ];
+    if ((this._a = o.autoConnect !== false)) this.open();
   }
 
-  /** The current engine connection: `manager.engine.transport.name` is 'websocket' or 'polling'. */
-  get engine(): Engine {
-    // socket.io-client's engine is always set after open(); before that we create nothing.
-    return this.#engine as Engine;
+  #opt(i: number, v: unknown): unknown {
+    if (v === undefined) return this.#v[i];
+    (this.#v as unknown[])[i] = v;
+    if (!v && !i) this.#stopped = true; // reconnection(false)
+    return this;
   }
 
   reconnection(v: boolean): this;
   reconnection(): boolean;
   reconnection(v?: boolean): this | boolean {
-    if (v === undefined) return this.#reconnection;
-    this.#reconnection = !!v;
-    if (!v) this.#stopped = true;
-    return this;
+    return this.#opt(0, v) as this | boolean;
   }
 
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(): number;
   reconnectionAttempts(v?: number): this | number {
-    if (v === undefined) return this.#reconnectionAttempts;
-    this.#reconnectionAttempts = v;
-    return this;
+    return this.#opt(1, v) as this | number;
   }
 
   reconnectionDelay(v: number): this;
   reconnectionDelay(): number;
   reconnectionDelay(v?: number): this | number {
-    if (v === undefined) return this.#reconnectionDelay;
-    this.#reconnectionDelay = v;
-    this.#backoff.setMin(v);
-    return this;
-  }
-
-  randomizationFactor(v: number): this;
-  randomizationFactor(): number;
-  randomizationFactor(v?: number): this | number {
-    if (v === undefined) return this.#randomizationFactor;
-    this.#randomizationFactor = v;
-    this.#backoff.setJitter(v);
-    return this;
+    return this.#opt(2, v) as this | number;
   }
 
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v?: number): this | number {
-    if (v === undefined) return this.#reconnectionDelayMax;
-    this.#reconnectionDelayMax = v;
-    this.#backoff.setMax(v);
-    return this;
+    return this.#opt(3, v) as this | number;
+  }
+
+  randomizationFactor(v: number): this;
+  randomizationFactor(): number;
+  randomizationFactor(v?: number): this | number {
+    return this.#opt(4, v) as this | number;
   }
 
   timeout(v: number | false): this;
   timeout(): number | false;
   timeout(v?: number | false): this | number | false {
-    if (v === undefined) return this.#timeout;
-    this.#timeout = v;
-    return this;
+    return this.#opt(5, v) as this | number | false;
   }
 
   /**
@@ -200,14 +190,14 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
    * instead of starting the reconnect loop.
    */
   open(fn?: (err?: Error) => void): this {
-    if (this.#phase !== 'closed' && this.#phase !== 'waiting') return this;
-    if (this.#phase === 'waiting') {
+    if (this._p % 4) return this;
+    if (this._p) {
       // Opened by the app during a backoff: drop the scheduled attempt and start the schedule afresh.
       this.#cleanup();
-      this.#backoff.reset();
+      this.#attempts = 0;
     }
     this.#stopped = false;
-    this.#start('opening', fn);
+    this.#start(1, fn);
     return this;
   }
 
@@ -218,197 +208,171 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
 
   /** The Socket of namespace `nsp` on this connection, created on first use. */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#nsps.get(nsp);
-    if (!socket) {
-      socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
-      this.#nsps.set(nsp, socket);
-    } else if (this.#autoConnect && !socket.active) {
-      socket.connect();
-    }
+    let socket = this._n[nsp];
+    if (!socket) this._n[nsp] = socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
+    else if (this._a && !socket.active) socket.connect();
     return socket;
   }
 
-  /** @internal whether the engine connection is 'opening', 'open' or 'closed'. */
+  /** Whether the engine connection is 'opening', 'open' or 'closed' (socket.io-client's `_readyState`). */
   get _readyState(): 'opening' | 'open' | 'closed' {
-    const phase = this.#phase;
-    return phase === 'waiting' ? 'closed' : phase === 'reopening' ? 'opening' : phase;
-  }
-
-  /** @internal true while a reconnect is scheduled or in progress. */
-  get _reconnecting(): boolean {
-    return this.#phase === 'waiting' || this.#phase === 'reopening';
-  }
-
-  /** @internal */
-  get _autoConnect(): boolean {
-    return this.#autoConnect;
-  }
-
-  /** @internal whether `io()` already handed out this namespace (a second one needs its own Manager). */
-  _hasNamespace(nsp: string): boolean {
-    return this.#nsps.has(nsp);
+    return (['closed', 'opening', 'open', 'opening', 'closed'] as const)[this._p];
   }
 
   /** @internal a Socket stopped; closes the connection when no Socket is active any more. */
-  _destroy(): void {
-    for (const socket of this.#nsps.values()) if (socket.active) return;
-    this._close();
+  _d(): void {
+    if (!Object.values(this._n).some((s) => s.active)) this.disconnect();
   }
 
   /** @internal writes one Socket.IO packet (binary ones as several engine messages). */
-  _packet(packet: SocketPacket, compress = true): void {
-    const engine = this.#engine;
-    if (!engine) return;
-    for (const chunk of encodeSocketPacket(packet)) engine.write(chunk, { compress });
+  _w(packet: OutgoingPacket): void {
+    for (const chunk of encodeSocketPacket(packet)) this.engine?.write(chunk, { compress: packet.options?.compress !== false });
   }
 
-  /** @internal closes the connection for good (no reconnect). */
-  _close(): void {
+  /** Closes the connection for good (no reconnect). */
+  disconnect(): void {
     this.#stopped = true;
     this.#onclose('forced close');
   }
 
-  /** Closes the connection without reconnecting (socket.io-client's name for {@link _close}). */
-  disconnect(): void {
-    this._close();
+  /** socket.io-client's internal name for {@link disconnect}: its own test suite and some apps call it. */
+  _close(): void {
+    this.disconnect();
   }
 
-  #sub<E extends keyof EngineEvents>(engine: Engine, ev: E, fn: (...args: EngineEvents[E]) => void): void {
-    engine.on(ev, fn);
-    this.#subs.push(() => engine.off(ev, fn));
+  /** The single place the phase changes. */
+  #to(next: Phase): void {
+    if (!((TRANSITIONS[this._p]! >> next) & 1)) throw Error(`Manager: bad transition ${this._p}>${next}`);
+    this._p = next;
   }
 
-  #setPhase(next: Phase): void {
-    if (!TRANSITIONS[this.#phase].includes(next)) {
-      throw new Error(`Manager: invalid transition ${this.#phase} -> ${next}`);
-    }
-    this.#phase = next;
-  }
-
-  #start(phase: 'opening' | 'reopening', fn?: (err?: Error) => void): void {
-    const create = this.opts.createEngine ?? ((uri, o) => (uri === undefined ? new Engine(o) : new Engine(uri, o)));
-    const engine = create(this.#uri, this.opts);
-    this.#engine = engine;
-    this.#setPhase(phase);
+  #start(phase: 1 | 3, fn?: (err?: Error) => void): void {
+    const o = this.opts;
+    const engine = (this.engine = (o.createEngine ?? ((uri, x) => (uri === undefined ? new Engine(x) : new Engine(uri, x))))(
+      this.#uri,
+      o,
+    ));
+    this.#to(phase);
     // The CONNECTs are written one microtask later: still long before the WebSocket can open (so they
     // travel in its first flight), but after the code that called io() / connect() attached its
     // listeners (an `engine.on('packetCreate')` added right after io() sees the CONNECT, as with
     // socket.io-client).
     queueMicrotask(() => {
-      if (this.#engine !== engine) return;
-      for (const socket of this.#nsps.values()) socket._onEngine();
+      if (this.engine === engine) for (const socket of Object.values(this._n)) socket._c();
     });
-
     const onError = (err: Error): void => {
       this.#cleanup();
-      this.#setPhase(phase === 'reopening' ? 'waiting' : 'closed');
-      this.emitReserved('error', err);
+      this.#to(phase === 3 ? 4 : 0);
+      this._e('error', err);
       if (fn) fn(err);
       // Only the first failure of a connect starts the loop; later ones are handled by the loop itself.
-      else if (this.#reconnection && this.#backoff.attempts === 0) this.#scheduleReconnect();
+      else if (this.#v[0] && !this.#attempts) this.#reconnect();
     };
+    const timeout = this.#v[5];
     // `timeout: 0` always times out, as in socket.io-client (whose tests use it as "fail at once"):
     // whatever the engine does first, only the timer reports, so the outcome does not race the network.
-    if (this.#timeout !== 0) {
-      this.#sub(engine, 'open', () => {
-        this.#onopen(engine);
-        fn?.();
-      });
-      this.#sub(engine, 'error', onError);
-      // An engine that gives up with only 'close' must not leave us waiting for the connect timeout.
-      this.#sub(engine, 'close', (reason) => onError(new Error(reason)));
+    if (timeout !== 0) {
+      this.#subs.push(
+        subscribe(engine, {
+          open: () => {
+            this.#onopen(engine);
+            fn?.();
+          },
+          error: onError,
+          // An engine that gives up with only 'close' must not leave us waiting for the connect timeout.
+          close: (reason) => onError(Error(reason)),
+        } satisfies Listeners),
+      );
     }
-    if (this.#timeout !== false) {
-      this.#setTimer(() => {
-        onError(new Error('timeout'));
+    if (timeout !== false) {
+      this.#timer(() => {
+        onError(Error('timeout'));
         engine.close();
-      }, this.#timeout);
+      }, timeout);
     }
   }
 
   #onopen(engine: Engine): void {
     this.#cleanup();
-    this.#setPhase('open');
-    this.emitReserved('open');
-    this.#sub(engine, 'ping', () => this.emitReserved('ping'));
-    this.#sub(engine, 'message', (data) => this.#ondata(data));
-    this.#sub(engine, 'error', (err) => this.emitReserved('error', err));
-    this.#sub(engine, 'close', (reason, description) =>
-      this.#onclose(reason, description as DisconnectDescription | undefined),
+    this.#to(2);
+    this._e('open');
+    // A decoder per connection: nothing half-decoded survives into the next one.
+    const decoder = new SocketPacketDecoder();
+    this.#subs.push(
+      subscribe(engine, {
+        ping: () => this._e('ping'),
+        message: (data) => {
+          const packet = decoder.add(data);
+          if (packet === undefined) return;
+          if (isProtocolError(packet)) return this.#onclose('parse error', packet);
+          try {
+            this._e('packet', packet);
+          } catch (err) {
+            // A throwing app listener must not abort the engine's delivery of the packets after this one;
+            // socket.io-client defers for the same reason. Rethrown so it is still reported.
+            setTimeout(() => {
+              throw err;
+            });
+          }
+        },
+        error: (err) => this._e('error', err),
+        close: (reason, description) => this.#onclose(reason, description as DisconnectDescription | undefined),
+      } satisfies Listeners),
     );
   }
 
-  #ondata(data: EngineEvents['message'][0]): void {
-    const packet = this.#decoder.add(data);
-    if (packet === undefined) return;
-    if (isProtocolError(packet)) {
-      this.#onclose('parse error', packet);
-      return;
-    }
-    try {
-      this.emitReserved('packet', packet);
-    } catch (err) {
-      // A throwing app listener must not abort the engine's delivery of the packets after this one;
-      // socket.io-client defers for the same reason. Rethrown so it is still reported.
-      setTimeout(() => {
-        throw err;
-      }, 0);
-    }
-  }
-
   #cleanup(): void {
-    for (const unsubscribe of this.#subs) unsubscribe();
-    this.#subs = [];
-    this.#decoder.reset();
+    for (const unsubscribe of this.#subs.splice(0)) unsubscribe();
   }
 
   #onclose(reason: string, description?: DisconnectDescription): void {
     this.#cleanup();
-    this.#engine?.close();
-    this.#backoff.reset();
-    this.#setPhase('closed');
-    this.emitReserved('close', reason, description);
-    if (this.#reconnection && !this.#stopped && this.#phase === 'closed') this.#scheduleReconnect();
+    this.engine?.close();
+    this.#attempts = 0;
+    this.#to(0);
+    this._e('close', reason, description);
+    if (this.#v[0] && !this.#stopped && !this._p) this.#reconnect();
   }
 
-  #scheduleReconnect(): void {
+  #reconnect(): void {
     // Stopped, or an app listener of 'error'/'close' already opened again.
-    if (this.#stopped || (this.#phase !== 'closed' && this.#phase !== 'waiting')) return;
-    if (this.#backoff.attempts >= this.#reconnectionAttempts) {
-      this.#backoff.reset();
-      this.#setPhase('closed');
-      this.emitReserved('reconnect_failed');
+    if (this.#stopped || this._p % 4) return;
+    if (this.#attempts >= this.#v[1]) {
+      this.#attempts = 0;
+      this.#to(0);
+      this._e('reconnect_failed');
       return;
     }
-    this.#setPhase('waiting');
-    this.#setTimer(() => {
-      // reconnection(false) or a reconnect_attempt listener may have stopped us.
-      if (!this.#stopped) this.emitReserved('reconnect_attempt', this.#backoff.attempts);
-      // A listener that closed and opened again (socket.disconnect().connect()) already started a
-      // connect of its own: this attempt is stale, as socket.io-client's open() ignores it then.
-      if (this.#phase !== 'waiting') return;
-      if (this.#stopped) {
-        this.#setPhase('closed');
-        return;
-      }
-      this.#start('reopening', (err) => {
-        if (err) {
-          this.#scheduleReconnect();
-          this.emitReserved('reconnect_error', err);
-        } else {
-          const attempt = this.#backoff.attempts;
-          this.#backoff.reset();
-          this.emitReserved('reconnect', attempt);
-        }
-      });
-    }, this.#backoff.duration());
+    this.#to(4);
+    this.#timer(
+      () => {
+        // reconnection(false) or a reconnect_attempt listener may have stopped us.
+        if (!this.#stopped) this._e('reconnect_attempt', this.#attempts);
+        // A listener that closed and opened again (socket.disconnect().connect()) already started a
+        // connect of its own: this attempt is stale, as socket.io-client's open() ignores it then.
+        if (this._p !== 4) return;
+        if (this.#stopped) return this.#to(0);
+        this.#start(3, (err) => {
+          if (err) {
+            this.#reconnect();
+            this._e('reconnect_error', err);
+          } else {
+            const attempts = this.#attempts;
+            this.#attempts = 0;
+            this._e('reconnect', attempts);
+          }
+        });
+      },
+      backoffDelay(this.#attempts++, this.#v[2], this.#v[3], this.#v[4]),
+    );
   }
 
   /** A timer of the current phase: cleared with the engine listeners by #cleanup(). */
-  #setTimer(fn: () => void, ms: number): void {
-    const timer = this._clock.setTimeout(fn, ms);
+  #timer(fn: () => void, ms: number): void {
+    const clock = this._t;
+    const timer = clock.setTimeout(fn, ms);
     // Node: with `autoUnref`, a pending connect timeout or reconnect must not keep the process alive.
     if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-    this.#subs.push(() => this._clock.clearTimeout(timer));
+    this.#subs.push(() => clock.clearTimeout(timer));
   }
 }

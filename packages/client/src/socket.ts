@@ -1,8 +1,6 @@
-import { PacketType, RESERVED_EVENTS } from '@switchback/protocol';
+import { RESERVED_EVENTS } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
-import type { Manager } from './manager.js';
-import { RetryQueue, withError } from './retry-queue.js';
-import type { AckFn, Flags } from './retry-queue.js';
+import type { Manager, ManagerReservedEvents } from './manager.js';
 import type {
   AllButLast,
   DecorateAcknowledgements,
@@ -15,16 +13,38 @@ import type {
   SocketOptions,
   SocketReservedEvents,
 } from './socket-types.js';
-import { Emitter } from './typed-events.js';
+import { Emitter, subscribe } from './typed-events.js';
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap, UntypedListener } from './typed-events.js';
 
+// Packet types are written as the protocol's numbers (PacketType.CONNECT = 0, DISCONNECT 1, EVENT 2,
+// ACK 3, CONNECT_ERROR 4, BINARY_EVENT 5, BINARY_ACK 6): `PacketType.X` would stay whole in bundles.
 
-function assertEmittable(ev: string | symbol): void {
-  if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+/**
+ * Modifiers of one emit: `c` compress(), `v` volatile, `t` timeout(), `q` sent by the retry queue. One
+ * letter each: internal, and property names stay whole in minified bundles.
+ */
+interface Flags {
+  c?: boolean;
+  v?: boolean;
+  t?: number;
+  q?: boolean;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** An ack callback; `w` ones take an Error (or null) first, as after `timeout()`. */
+type AckFn = ((...args: unknown[]) => void) & { w?: boolean };
+
+/** An emit of the `retries` queue: `n` tries so far, `p` waiting for its ack, `a` args, `f` flags. */
+interface Queued {
+  n: number;
+  p: boolean;
+  a: unknown[];
+  f: Flags;
+}
+
+const withError = (fn: AckFn): AckFn => ((fn.w = true), fn);
+
+function assertEmittable(ev: string | symbol): void {
+  if (RESERVED_EVENTS.has(ev)) throw Error(`"${String(ev)}" is a reserved event name`);
 }
 
 /**
@@ -52,13 +72,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   readonly nsp: string;
   readonly #opts: Partial<SocketOptions>;
   readonly #acks = new Map<number, AckFn>();
-  readonly #queue: RetryQueue;
   #ids = 0;
   #flags: Flags = {};
   /** Removes this Socket's listeners from the Manager; set while the Socket is active. */
   #unsubscribe: (() => void) | undefined;
-  #anyListeners: UntypedListener[] = [];
-  #anyOutgoingListeners: UntypedListener[] = [];
+  /** The onAny and onAnyOutgoing listeners (copy-on-write, as the Emitter's). */
+  #any: [UntypedListener[], UntypedListener[]] = [[], []];
+  /** The `retries` queue: one emit at a time waits for its ack, so order holds across retries. */
+  #queue: Queued[] = [];
   #pid: string | undefined;
   #lastOffset: string | undefined;
   /** The engine connection this Socket's CONNECT was written to (it is written once per connection). */
@@ -69,12 +90,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.io = io;
     this.nsp = nsp;
     this.auth = opts?.auth;
-    this.#opts = { ...opts };
-    this.#queue = new RetryQueue(opts?.retries ?? 0, () => this.connected, (args, flags) => {
-      this.#flags = flags;
-      this.#emit(args);
-    });
-    if (io._autoConnect) this.open();
+    this.#opts = opts ?? {};
+    if (io._a) this.open();
   }
 
   get disconnected(): boolean {
@@ -83,19 +100,24 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Whether the Socket reconnects when its Manager does (false after a deliberate disconnect). */
   get active(): boolean {
-    return this.#unsubscribe !== undefined;
+    return !!this.#unsubscribe;
   }
 
   /** Connects (opens the Manager's connection if needed). */
   connect(): this {
     if (this.connected) return this;
-    this.#subEvents();
-    if (!this.io._reconnecting) this.io.open();
-    const state = this.io._readyState;
-    if (state === 'open') this.#onopen();
+    const io = this.io;
+    this.#unsubscribe ??= subscribe(io, {
+      open: () => this.#onopen(),
+      packet: (packet) => this.#onpacket(packet),
+      error: (err) => this.connected || this._e('connect_error', err),
+      close: (reason, description) => this.#onclose(reason as DisconnectReason, description),
+    } satisfies Partial<ManagerReservedEvents>);
+    if (io._p < 3) io.open(); // not while reconnecting: the Manager's attempt comes
+    if (io._p === 2) this.#onopen();
     // While the engine is still opening the CONNECT is pipelined with the handshake, one microtask
     // later: before the WebSocket can open, but after the caller of io() attached its listeners.
-    else if (state === 'opening') queueMicrotask(() => this.#onPipelinedOpen());
+    else if (io._p % 2) queueMicrotask(() => this._c());
     return this;
   }
 
@@ -132,16 +154,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
     return new Promise((resolve, reject) => {
       assertEmittable(ev); // thrown in the executor: rejects the promise
-      const ack = withError((err, value) =>
-        err ? reject(err as Error) : resolve(value as FirstArg<Last<EventParams<EmitEvents, Ev>>>),
-      );
-      this.#emit([ev, ...args, ack]);
+      this.#emit([
+        ev,
+        ...args,
+        withError((err, value) => (err ? reject(err as Error) : resolve(value as FirstArg<Last<EventParams<EmitEvents, Ev>>>))),
+      ]);
     });
   }
 
   /** Disconnects this namespace for good (no reconnect); closes the connection if it was the last one. */
   disconnect(): this {
-    if (this.connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    if (this.connected) this.io._w({ type: 1, nsp: this.nsp });
     this.#destroy();
     if (this.connected) this.#onclose('io client disconnect');
     return this;
@@ -154,157 +177,153 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Sets the compress flag of the next emit. */
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    this.#flags.c = compress;
     return this;
   }
 
   /** The next emit is dropped, not buffered, when the socket cannot send it right now. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    this.#flags.v = true;
     return this;
   }
 
   /** The ack of the next emit gets an Error first argument if no answer came within `timeout` ms. */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    this.#flags.timeout = timeout;
+    this.#flags.t = timeout;
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
   /** Listens to every incoming event: `(event, ...args)`. */
   onAny(listener: UntypedListener): this {
-    this.#anyListeners.push(listener);
-    return this;
+    return this.#setAny(0, listener, 1);
   }
 
   prependAny(listener: UntypedListener): this {
-    this.#anyListeners.unshift(listener);
-    return this;
+    return this.#setAny(0, listener, 2);
   }
 
   offAny(listener?: UntypedListener): this {
-    this.#anyListeners = listener ? this.#anyListeners.filter((l) => l !== listener) : [];
-    return this;
+    return this.#setAny(0, listener);
   }
 
   listenersAny(): UntypedListener[] {
-    return this.#anyListeners;
+    return this.#any[0];
   }
 
   /** Listens to every outgoing event (acks excluded): `(event, ...args)`. */
   onAnyOutgoing(listener: UntypedListener): this {
-    this.#anyOutgoingListeners.push(listener);
-    return this;
+    return this.#setAny(1, listener, 1);
   }
 
   prependAnyOutgoing(listener: UntypedListener): this {
-    this.#anyOutgoingListeners.unshift(listener);
-    return this;
+    return this.#setAny(1, listener, 2);
   }
 
   offAnyOutgoing(listener?: UntypedListener): this {
-    this.#anyOutgoingListeners = listener ? this.#anyOutgoingListeners.filter((l) => l !== listener) : [];
-    return this;
+    return this.#setAny(1, listener);
   }
 
   listenersAnyOutgoing(): UntypedListener[] {
-    return this.#anyOutgoingListeners;
+    return this.#any[1];
   }
 
-  #subEvents(): void {
-    if (this.#unsubscribe) return;
-    const io = this.io;
-    const onOpen = (): void => this.#onopen();
-    const onPacket = (packet: SocketPacket): void => this.#onpacket(packet);
-    const onError = (err: Error): void => {
-      if (!this.connected) this.emitReserved('connect_error', err);
-    };
-    const onClose = (reason: string, description?: DisconnectDescription): void =>
-      this.#onclose(reason as DisconnectReason, description);
-    io.on('open', onOpen).on('packet', onPacket).on('error', onError).on('close', onClose);
-    this.#unsubscribe = () =>
-      io.off('open', onOpen).off('packet', onPacket).off('error', onError).off('close', onClose);
+  /** `how`: 1 append, 2 prepend, none: remove `listener` (or all without one). */
+  #setAny(i: 0 | 1, listener?: UntypedListener, how?: 1 | 2): this {
+    const l = this.#any[i];
+    this.#any[i] = how
+      ? how > 1
+        ? [listener!, ...l]
+        : [...l, listener!]
+      : listener
+        ? l.filter((f) => f !== listener)
+        : [];
+    return this;
   }
 
   #emit(args: unknown[]): void {
     const flags = this.#flags;
     this.#flags = {};
-    if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
-      this.#queue.add(args, flags);
-      return;
-    }
-    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data: args, options: { compress: flags.compress !== false } };
-    const last = args[args.length - 1];
-    if (typeof last === 'function') {
-      const id = this.#ids++;
-      args.pop();
-      this.#registerAck(id, last as AckFn, flags.timeout);
-      packet.id = id;
-    }
-    const writable = this.io.engine?.transport?.writable === true;
-    if (flags.volatile && !(writable && this.connected)) return;
+    if (this.#opts.retries && !flags.q && !flags.v) return this.#enqueue(args, flags);
+    const packet: OutgoingPacket = { type: 2, nsp: this.nsp, data: args, options: { compress: flags.c !== false } };
+    if (typeof args[args.length - 1] === 'function') this.#registerAck((packet.id = this.#ids++), args.pop() as AckFn, flags.t);
+    if (flags.v && !(this.io.engine?.transport?.writable && this.connected)) return;
     this.sendBuffer.push(packet);
-    if (!this.connected) return;
     // Kept in sendBuffer during the write: the engine may find its heartbeat long dead right now (a
     // throttled background tab) and close synchronously. The packet and its ack then wait for the next
     // connection instead of being lost, as socket.io-client's _hasPingExpired() check does.
-    this.#send(packet);
-    if (this.connected) this.sendBuffer.splice(this.sendBuffer.indexOf(packet), 1);
+    // pop(): the packet is the last one (an emit from an onAnyOutgoing listener pops its own first).
+    if (this.connected && this.#send(packet)) this.sendBuffer.pop();
   }
 
-  #registerAck(id: number, ack: AckFn, flagTimeout: number | undefined): void {
-    const timeout = flagTimeout ?? this.#opts.ackTimeout;
-    if (timeout === undefined) {
-      this.#acks.set(id, ack);
-      return;
-    }
-    const clock = this.io._clock;
-    const timer = clock.setTimeout(() => {
-      this.#acks.delete(id);
-      this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
-      ack.call(this, new Error('operation has timed out'));
-    }, timeout);
-    this.#acks.set(
-      id,
-      withError((...args) => {
+  #registerAck(id: number, ack: AckFn, timeout = this.#opts.ackTimeout): void {
+    let stored = ack;
+    if (timeout !== undefined) {
+      const clock = this.io._t;
+      const timer = clock.setTimeout(() => {
+        this.#acks.delete(id);
+        this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
+        ack.call(this, Error('operation has timed out'));
+      }, timeout);
+      stored = withError((...args) => {
         clock.clearTimeout(timer);
         ack.apply(this, args);
+      });
+    }
+    this.#acks.set(id, stored);
+  }
+
+  /** Writes an EVENT packet, after the onAnyOutgoing listeners; true when still connected after. */
+  #send(packet: OutgoingPacket): boolean {
+    for (const listener of this.#any[1]) listener.apply(this, packet.data as unknown[]);
+    this.io._w(packet);
+    return this.connected;
+  }
+
+  /** The `retries` option: queues the emit with an ack that sends the next one (or retries this one). */
+  #enqueue(args: unknown[], flags: Flags): void {
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn) : undefined;
+    const queue = this.#queue;
+    const queued: Queued = { n: 0, p: false, a: args, f: { ...flags, q: true } };
+    args.push(
+      withError((err, ...response) => {
+        if (queued !== queue[0]) return; // already acknowledged
+        if (err == null || queued.n > this.#opts.retries!) {
+          queue.shift();
+          if (err == null) ack?.(null, ...response);
+          else ack?.(err);
+        }
+        queued.p = false;
+        this.#drain();
       }),
     );
+    queue.push(queued);
+    this.#drain();
   }
 
-  #send(packet: OutgoingPacket): void {
-    if (this.#anyOutgoingListeners.length && Array.isArray(packet.data)) {
-      for (const listener of this.#anyOutgoingListeners.slice()) listener.apply(this, packet.data);
-    }
-    this.#packet(packet);
+  /** Sends the queue's head unless it is waiting for its ack; `force` sends it again (after a reconnect). */
+  #drain(force?: boolean): void {
+    const head = this.#queue[0];
+    if (!this.connected || !head || (head.p && !force)) return;
+    head.p = true;
+    head.n++;
+    this.#flags = head.f;
+    this.#emit([...head.a]);
   }
 
-  #packet(packet: OutgoingPacket): void {
-    const { options, ...wire } = packet;
-    this.io._packet({ ...wire, nsp: this.nsp }, options?.compress !== false);
-  }
-
-  /** @internal the Manager created a new engine connection: pipeline the CONNECT on it. */
-  _onEngine(): void {
-    if (this.active) this.#onopen();
-  }
-
-  #onPipelinedOpen(): void {
-    if (this.active && this.io._readyState === 'opening') this.#onopen();
+  /** @internal the engine is connecting: pipeline the CONNECT on it (once per engine, see #onopen). */
+  _c(): void {
+    if (this.#unsubscribe && this.io._p % 2) this.#onopen();
   }
 
   #onopen(): void {
     const engine: object | undefined = this.io.engine;
-    if (engine === undefined || this.#connectSentOn === engine) return;
+    if (!engine || this.#connectSentOn === engine) return;
     this.#connectSentOn = engine;
     const sendConnect = (data: object | undefined): void => {
       // An auth callback that answers after its connection was replaced: the new one asks again.
-      if (this.io.engine !== engine || this.#connectSentOn !== engine) return;
-      this.#packet({
-        type: PacketType.CONNECT,
-        nsp: this.nsp,
-        data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data,
-      });
+      if (this.io.engine === engine && this.#connectSentOn === engine) {
+        this.io._w({ type: 0, nsp: this.nsp, data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data });
+      }
     };
     if (typeof this.auth === 'function') this.auth(sendConnect);
     else sendConnect(this.auth);
@@ -312,84 +331,67 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #onclose(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.connected = false;
-    this.#connectSentOn = undefined;
-    this.id = undefined;
-    this.emitReserved('disconnect', reason, description);
+    this.#connectSentOn = this.id = undefined;
+    this._e('disconnect', reason, description);
     // Acks of packets on the wire will never come; those still in sendBuffer are sent on reconnect.
     for (const [id, ack] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;
       this.#acks.delete(id);
-      if (ack.withError) ack.call(this, new Error('socket has been disconnected'));
+      if (ack.w) ack.call(this, Error('socket has been disconnected'));
     }
   }
 
-  #onpacket(packet: SocketPacket): void {
-    if (packet.nsp !== this.nsp) return;
-    const data = packet.data;
-    switch (packet.type) {
-      case PacketType.CONNECT:
-        if (isRecord(data) && typeof data['sid'] === 'string') {
-          this.#onconnect(data['sid'], typeof data['pid'] === 'string' ? data['pid'] : undefined);
-        } else {
-          this.emitReserved('connect_error', new Error('Invalid CONNECT packet: the server speaks another Socket.IO version'));
-        }
-        break;
-      case PacketType.EVENT:
-      case PacketType.BINARY_EVENT:
-        if (Array.isArray(data)) this.#onevent(data, packet.id);
-        break;
-      case PacketType.ACK:
-      case PacketType.BINARY_ACK:
-        this.#onack(packet.id, Array.isArray(data) ? data : []);
-        break;
-      case PacketType.DISCONNECT:
-        this.#destroy();
-        this.#onclose('io server disconnect');
-        break;
-      case PacketType.CONNECT_ERROR: {
-        this.#destroy();
-        const err: ExtendedError = new Error(
-          isRecord(data) && typeof data['message'] === 'string' ? data['message'] : String(data),
-        );
-        if (isRecord(data)) err.data = data['data'];
-        this.emitReserved('connect_error', err);
-        break;
+  #onpacket({ nsp, type, data, id }: SocketPacket): void {
+    if (nsp !== this.nsp) return;
+    // Read with ?. whatever its type: a string or an array has no `sid` / `message` either.
+    type Rec = Record<string, unknown> | undefined;
+    if (!type) {
+      // CONNECT
+      const sid = (data as Rec)?.['sid'];
+      // `pid` is there only with connection state recovery; its value is only sent back to the server.
+      if (typeof sid === 'string') this.#onconnect(sid, (data as Rec)!['pid'] as string | undefined);
+      else this._e('connect_error', Error('CONNECT without sid: another Socket.IO version'));
+    } else if (type % 3 === 2) {
+      // EVENT, BINARY_EVENT
+      if (!Array.isArray(data)) return;
+      const args = [...data];
+      if (id !== undefined) {
+        let sent = false;
+        args.push((...answer: unknown[]) => {
+          if (!sent) this.io._w({ type: 3, nsp, id, data: answer });
+          sent = true;
+        });
+      }
+      if (this.connected) this.#emitEvent(args);
+      else this.receiveBuffer.push(args);
+    } else if (type % 3 === 0) {
+      // ACK, BINARY_ACK
+      const ack = this.#acks.get(id!);
+      if (!ack) return;
+      this.#acks.delete(id!);
+      // The decoder lets only an array (or nothing) through as an ACK's payload.
+      const answer = (data ?? []) as unknown[];
+      ack.apply(this, ack.w ? [null, ...answer] : answer);
+    } else {
+      this.#destroy();
+      if (type === 1) this.#onclose('io server disconnect');
+      else {
+        // CONNECT_ERROR
+        // The decoder lets only a string or an object through: `{ message, data }` or the message itself.
+        const err: ExtendedError = Error(((data as Rec)?.['message'] ?? data) as string);
+        err.data = (data as Rec)?.['data'];
+        this._e('connect_error', err);
       }
     }
   }
 
-  #onevent(data: readonly unknown[], id: number | undefined): void {
-    const args = [...data];
-    if (id !== undefined) args.push(this.#ack(id));
-    if (this.connected) this.#emitEvent(args);
-    else this.receiveBuffer.push(Object.freeze(args));
-  }
-
   #emitEvent(args: readonly unknown[]): void {
-    for (const listener of this.#anyListeners.slice()) listener.apply(this, args as unknown[]);
+    for (const listener of this.#any[0]) listener.apply(this, args as unknown[]);
     const [ev, ...rest] = args;
-    if (typeof ev === 'string') this.emitUntyped(ev, rest);
+    if (typeof ev === 'string') this._u(ev, rest);
     // With connection state recovery the server appends its offset as the last argument.
     const last = args[args.length - 1];
-    if (this.#pid && args.length && typeof last === 'string') this.#lastOffset = last;
-  }
-
-  #ack(id: number): (...args: unknown[]) => void {
-    let sent = false;
-    return (...args) => {
-      if (sent) return;
-      sent = true;
-      this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
-    };
-  }
-
-  #onack(id: number | undefined, data: unknown[]): void {
-    if (id === undefined) return;
-    const ack = this.#acks.get(id);
-    if (!ack) return;
-    this.#acks.delete(id);
-    if (ack.withError) ack.call(this, null, ...data);
-    else ack.apply(this, data);
+    if (this.#pid && typeof last === 'string') this.#lastOffset = last;
   }
 
   #onconnect(id: string, pid: string | undefined): void {
@@ -400,19 +402,16 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     for (const args of this.receiveBuffer) this.#emitEvent(args);
     this.receiveBuffer = [];
     // Each packet leaves sendBuffer only once written, so a close during the flush keeps the rest.
-    for (let packet = this.sendBuffer[0]; packet && this.connected; packet = this.sendBuffer[0]) {
-      this.#send(packet);
-      if (this.connected) this.sendBuffer.shift();
-    }
-    this.#queue.drain(true);
-    this.emitReserved('connect');
+    for (let packet; (packet = this.sendBuffer[0]) && this.connected && this.#send(packet); ) this.sendBuffer.shift();
+    this.#drain(true);
+    this._e('connect');
   }
 
   #destroy(): void {
     this.#connectSentOn = undefined;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.io._destroy();
+    this.io._d();
   }
 }
 

@@ -1,7 +1,8 @@
-// Type-level tests (checked by tsc); the runtime part only makes sure the file loads.
-import { describe, expectTypeOf, it } from 'vitest';
+// Type-level tests (checked by tsc), and the runtime behaviour of the one Emitter implementation.
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { io } from './index.js';
 import type { DisconnectDescription, ExtendedError, Manager, Socket } from './index.js';
+import { EventEmitter } from './typed-events.js';
 
 interface ServerToClient {
   hello: (msg: string) => void;
@@ -69,5 +70,60 @@ describe('typed events', () => {
       socket.on('connect', (x: number) => x);
     };
     expectTypeOf(check).toBeFunction();
+  });
+});
+
+describe('Emitter (runtime)', () => {
+  // The engine layer's emitter: same implementation as the Socket's and the Manager's, with a public emit.
+  const make = (): EventEmitter<Record<string, unknown[]>> => new EventEmitter<Record<string, unknown[]>>();
+
+  it('calls listeners in order with the emitter as `this`, once-listeners a single time', () => {
+    const e = make();
+    const seen: unknown[] = [];
+    e.on('x', function (this: unknown, v: unknown) {
+      seen.push(['on', v, this === e]);
+    });
+    e.once('x', (v: unknown) => seen.push(['once', v]));
+    expect(e.emit('x', 1)).toBe(true);
+    e.emit('x', 2);
+    expect(seen).toEqual([['on', 1, true], ['once', 1], ['on', 2, true]]);
+    expect(e.emit('nobody')).toBe(false);
+  });
+
+  it('off() removes a listener, a once-listener by its own function, all of one event, or all', () => {
+    const e = make();
+    const a = vi.fn();
+    const b = vi.fn();
+    e.on('x', a).once('x', b).on('y', a);
+    expect(e.listeners('x')).toEqual([a, b]);
+    e.off('x', b);
+    e.emit('x');
+    expect(b).not.toHaveBeenCalled();
+    expect(a).toHaveBeenCalledOnce();
+    e.removeListener('x', a);
+    expect(e.hasListeners('x')).toBe(false);
+    e.on('x', a);
+    e.removeAllListeners('x');
+    expect(e.listeners('x')).toEqual([]);
+    expect(e.hasListeners('y')).toBe(true);
+    e.off();
+    expect(e.hasListeners('y')).toBe(false);
+  });
+
+  it('a listener added or removed during an emit takes effect from the next emit on', () => {
+    const e = make();
+    const late = vi.fn();
+    const removed = vi.fn();
+    e.on('x', () => {
+      e.on('x', late);
+      e.off('x', removed);
+    });
+    e.on('x', removed);
+    e.emit('x');
+    expect(late).not.toHaveBeenCalled();
+    expect(removed).toHaveBeenCalledOnce();
+    e.emit('x');
+    expect(late).toHaveBeenCalledOnce();
+    expect(removed).toHaveBeenCalledOnce();
   });
 });

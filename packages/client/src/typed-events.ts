@@ -39,40 +39,37 @@ export type ReservedOrUserListener<
   Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never
 >;
 
-/** A stored listener; `o` marks a once-listener. */
-interface Entry {
-  readonly f: UntypedListener;
-  readonly o: boolean;
-}
+/** A stored listener; a once-wrapper carries the app's listener as `f` (for off() and listeners()). */
+type Stored = UntypedListener & { f?: UntypedListener };
 
 /**
  * The listener side of socket.io-client's `Emitter<Listen, Emit, Reserved>`: `on`/`once`/`off` are typed by
  * the events received plus the reserved ones; subclasses decide what `emit` means (the Socket sends to
  * the server). Listeners run in order of registration with the emitter as `this`; a listener added
- * during an emit is called from the next emit on (eventemitter3's semantics).
+ * or removed during an emit takes effect from the next emit on (eventemitter3's semantics): the arrays
+ * are copy-on-write, so an emit iterates the one it started with, with no copy per emit.
  */
 export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends EventsMap = object> {
-  #l = new Map<string | symbol, Entry[]>();
-
-  #add(ev: string | symbol, f: UntypedListener, o: boolean): this {
-    const list = this.#l.get(ev);
-    if (list) list.push({ f, o });
-    else this.#l.set(ev, [{ f, o }]);
-    return this;
-  }
+  #l = new Map<string | symbol, Stored[]>();
 
   on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    return this.#add(ev, listener as UntypedListener, false);
+    this.#l.set(ev, [...(this.#l.get(ev) ?? []), listener as UntypedListener]);
+    return this;
   }
 
   once<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    return this.#add(ev, listener as UntypedListener, true);
+    const w: Stored = (...args) => {
+      this.off(ev, w as never);
+      (listener as UntypedListener).apply(this, args);
+    };
+    w.f = listener as UntypedListener;
+    return this.on(ev, w as never);
   }
 
   /** Removes one listener, every listener of `ev`, or (no argument) every listener. */
@@ -80,15 +77,12 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    if (ev === undefined) this.#l.clear();
-    else this.#remove(ev, listener as UntypedListener | undefined);
+    const l = this.#l;
+    const rest = listener && l.get(ev!)?.filter((s) => s !== listener && s.f !== listener);
+    if (rest?.length) l.set(ev!, rest);
+    else if (ev === undefined) l.clear();
+    else l.delete(ev);
     return this;
-  }
-
-  #remove(ev: string | symbol, f: UntypedListener | undefined): void {
-    const list = f && this.#l.get(ev)?.filter((e) => e.f !== f);
-    if (list?.length) this.#l.set(ev, list);
-    else this.#l.delete(ev);
   }
 
   /** Alias of {@link off}. */
@@ -106,36 +100,41 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>> {
-    return (this.#l.get(ev) ?? []).map((e) => e.f as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
+    return (this.#l.get(ev) ?? []).map((s) => (s.f ?? s) as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
   }
 
   hasListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): boolean {
     return this.#l.has(ev);
   }
 
-  listenerCount<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): number {
-    return this.#l.get(ev)?.length ?? 0;
+  /**
+   * @internal Emits a reserved event (connect, disconnect, open, ...) to the local listeners (socket.io-client's
+   * `emitReserved`, shortened: it is called often and its name would stay whole in minified bundles).
+   */
+  protected _e<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): boolean {
+    return this._u(ev, args);
   }
 
-  /** Emits one of the reserved events (connect, disconnect, open, ...) to the local listeners. */
-  protected emitReserved<Ev extends EventNames<ReservedEvents>>(
-    ev: Ev,
-    ...args: EventParams<ReservedEvents, Ev>
-  ): this {
-    this.emitUntyped(ev, args);
-    return this;
-  }
-
-  /** Emits an event received from the wire to the local listeners; false when nobody listens. */
-  protected emitUntyped(ev: string | symbol, args: readonly unknown[]): boolean {
+  /** @internal Emits any event (one received from the wire) to the local listeners; false when nobody listens. */
+  protected _u(ev: string | symbol, args: readonly unknown[]): boolean {
     const list = this.#l.get(ev);
-    if (!list) return false;
-    for (const e of list.slice()) {
-      if (e.o) this.#remove(ev, e.f);
-      e.f.apply(this, args as unknown[]);
-    }
-    return true;
+    for (const f of list ?? []) f.apply(this, args as unknown[]);
+    return !!list;
   }
+}
+
+/**
+ * Adds `listeners` (event name -> listener) to `emitter`; returns the one function that removes them all.
+ * Typed by the caller; the listeners' types are checked where the object literal is written.
+ */
+export function subscribe(
+  emitter: { on(ev: never, fn: never): unknown; off(ev: never, fn: never): unknown },
+  listeners: Record<string, unknown>,
+): () => void {
+  for (const ev in listeners) emitter.on(ev as never, listeners[ev] as never);
+  return () => {
+    for (const ev in listeners) emitter.off(ev as never, listeners[ev] as never);
+  };
 }
 
 type Key<Events> = keyof Events & (string | symbol);
@@ -150,14 +149,13 @@ export interface EventEmitter<Events extends object> {
   removeAllListeners(ev?: Key<Events>): this;
   listeners<Ev extends Key<Events>>(ev: Ev): Array<(...args: Args<Events, Ev>) => void>;
   hasListeners(ev: Key<Events>): boolean;
-  listenerCount(ev: Key<Events>): number;
   /** Calls the listeners of `ev`; false when there is none. */
   emit<Ev extends Key<Events>>(ev: Ev, ...args: Args<Events, Ev>): boolean;
 }
 
 class UntypedEmitter extends Emitter<object> {
   emit(ev: string | symbol, ...args: unknown[]): boolean {
-    return this.emitUntyped(ev, args);
+    return this._u(ev, args);
   }
 }
 

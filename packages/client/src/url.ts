@@ -5,67 +5,47 @@ export interface LocationLike {
 }
 
 export interface ParsedUrl {
-  /** 'http' | 'https' | 'ws' | 'wss', without the colon. */
-  protocol: string;
-  host: string;
-  port: string;
   /** The namespace: the URL's path ('/' when none). */
   path: string;
   /** The engine's origin: http(s)://host:port (ws and wss mapped to http and https). */
   origin: string;
   /** Key of the Manager cache: one Manager per scheme + host + port + engine path. */
   id: string;
-  /** Query parameters of the URL, to pass to the engine. */
-  query: Record<string, string>;
-}
-
-function currentLocation(): LocationLike | undefined {
-  const loc: unknown = Reflect.get(globalThis, 'location');
-  return typeof loc === 'object' && loc !== null && typeof Reflect.get(loc, 'host') === 'string'
-    ? (loc as LocationLike)
-    : undefined;
+  /** Query parameters of the URL, to pass to the engine; undefined when it has none. */
+  query: Record<string, string> | undefined;
 }
 
 /**
  * Resolves what was given to `io()` as socket.io-client does: nothing means the page's origin, `/path` and
  * `//host` are relative to the page, a bare `host:port` gets the page's scheme (https outside a page).
  *
+ * No regular expression: this runs on the connect path, where a first regex exec costs ~0.1 ms of
+ * compilation, more than the native `URL` parse.
+ *
  * @example
  * url('ws://localhost:3000/admin?token=1', '/socket.io').id; // 'ws://localhost:3000/socket.io'
  */
-export function url(uri: string | undefined, path = '', loc: LocationLike | undefined = currentLocation()): ParsedUrl {
-  let raw = uri;
-  if (raw == null) {
-    if (loc === undefined) throw new TypeError('io(): a URL is required outside a browser page');
-    raw = `${loc.protocol}//${loc.host}`;
-  } else if (raw.startsWith('//')) {
-    raw = (loc?.protocol ?? 'https:') + raw;
-  } else if (raw.startsWith('/')) {
-    if (loc === undefined) throw new TypeError(`io(): cannot resolve "${raw}" without a page location`);
-    raw = loc.host + raw;
+export function url(
+  uri: string | undefined,
+  path = '',
+  loc: LocationLike | undefined = (globalThis as { location?: LocationLike }).location,
+): ParsedUrl {
+  const relative = uri == null || (uri[0] === '/' && uri[1] !== '/');
+  if (relative && !loc?.host) throw new TypeError('io(): a URL is required outside a browser page');
+  let raw = relative ? loc!.host + (uri ?? '') : uri!;
+  const i = raw.indexOf('://');
+  if (!(i > 0 && ['http', 'https', 'ws', 'wss'].includes(raw.slice(0, i).toLowerCase()))) {
+    raw = (loc?.protocol ?? 'https:') + (raw[0] === '/' ? '' : '//') + raw;
   }
-  if (!/^(https?|wss?):\/\//i.test(raw)) raw = `${loc?.protocol ?? 'https:'}//${raw}`;
-
-  const parsed = new URL(raw);
-  const protocol = parsed.protocol.slice(0, -1).toLowerCase();
+  const { protocol: scheme, hostname: host, port: explicitPort, pathname, search } = new URL(raw);
+  const protocol = scheme.slice(0, -1);
   const secure = protocol === 'https' || protocol === 'wss';
   // `localhost` and `localhost:80` are the same server, so they must share a Manager.
-  const port = parsed.port || (secure ? '443' : '80');
-  const host = parsed.hostname; // IPv6 stays in brackets, as the id needs it
-  const query: Record<string, string> = {};
-  // searchParams is built lazily and costs as much as the parse: skip it when there is no query.
-  if (parsed.search) {
-    parsed.searchParams.forEach((value, key) => {
-      query[key] = value;
-    });
-  }
+  const port = explicitPort || (secure ? '443' : '80');
   return {
-    protocol,
-    host,
-    port,
-    path: parsed.pathname || '/',
-    origin: `${secure ? 'https' : 'http'}://${host}:${port}`,
+    path: pathname || '/',
+    origin: `http${secure ? 's' : ''}://${host}:${port}`,
     id: `${protocol}://${host}:${port}${path}`,
-    query,
+    query: search ? Object.fromEntries(new URLSearchParams(search)) : undefined,
   };
 }

@@ -1,8 +1,8 @@
 /** Stable codes for engine errors (emitted as 'error' / 'upgradeError', never thrown from I/O). */
 export type EngineErrorCode =
   | 'NO_TRANSPORT'          // no usable transport (no WebSocket constructor and polling not allowed)
-  | 'WEBSOCKET_ERROR'       // the WebSocket reported an error
-  | 'WEBSOCKET_STALLED'     // no open packet / no answer within webSocketTimeout
+  | 'WEBSOCKET_ERROR'       // the WebSocket reported an error, or could not be created or written
+  | 'WEBSOCKET_STALLED'     // no open packet / no answer within webSocketTimeout (handled silently today)
   | 'POLL_ERROR'            // a polling request failed (network, CORS)
   | 'POLL_HTTP_STATUS'      // a polling request got a non-2xx answer (e.g. 400 "Session ID unknown")
   | 'POLL_TIMEOUT'          // a polling request took longer than requestTimeout
@@ -16,33 +16,49 @@ export type EngineErrorCode =
  * `type` and `description` mirror engine.io-client's TransportError fields that apps log.
  */
 export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  readonly status: number | undefined;
-  readonly type: 'TransportError' | 'UpgradeError' | 'EngineError';
-  readonly transport: 'websocket' | 'polling' | undefined;
+  // `declare`: assigned in the constructor, so no field definitions are emitted (bundle size).
+  declare readonly code: EngineErrorCode;
+  declare readonly status: number | undefined;
+  declare readonly type: 'TransportError' | 'UpgradeError' | 'EngineError';
+  declare readonly transport: 'websocket' | 'polling' | undefined;
   /** engine.io-client compatibility: the HTTP status or the underlying event. */
-  readonly description: unknown;
+  declare readonly description: unknown;
 
   constructor(
     message: string,
     options: {
       code: EngineErrorCode;
-      status?: number;
+      status?: number | undefined;
       cause?: unknown;
       transport?: 'websocket' | 'polling';
       type?: EngineError['type'];
     },
   ) {
     super(message, { cause: options.cause });
+    const { code, status, transport, type = 'TransportError' } = options;
     this.name = 'EngineError';
-    this.code = options.code;
-    this.status = options.status;
-    this.transport = options.transport;
-    this.type = options.type ?? 'TransportError';
-    this.description = options.status ?? options.cause;
+    this.code = code;
+    this.status = status;
+    this.transport = transport;
+    this.type = type;
+    this.description = status ?? options.cause;
   }
 }
 
 export function isEngineError(value: unknown): value is EngineError {
   return value instanceof EngineError;
+}
+
+/**
+ * An EngineError whose message is its code in words ('POLL_TIMEOUT' → 'poll timeout') unless given:
+ * one short message per code keeps the bundle small. Probe failures are engine.io-client's UpgradeError.
+ */
+export function engineError(
+  code: EngineErrorCode,
+  transport?: 'websocket' | 'polling',
+  cause?: unknown,
+  status?: number,
+  message = code.toLowerCase().replace(/_/g, ' '),
+): EngineError {
+  return new EngineError(message, { code, cause, status, transport, type: code.startsWith('PROBE') ? 'UpgradeError' : undefined });
 }

@@ -1,11 +1,11 @@
 import type { Clock, FallbackMemory } from './types.js';
 import { defaultClock } from './clock.js';
 
-const STORAGE_PREFIX = 'switchback:fallback:';
+const PREFIX = 'switchback:fallback:';
 
 /** The key a fallback is remembered under: one per origin + path (e.g. `https://a.example/socket.io/`). */
 export function fallbackKey(origin: string, path: string): string {
-  return `${origin}${path}`;
+  return origin + path;
 }
 
 /** The slice of the Web Storage API we use. */
@@ -13,6 +13,15 @@ export interface StorageLike {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
+}
+
+// Safari private mode and sandboxed iframes throw on storage access; forgetting is the safe outcome.
+function safely<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -29,31 +38,20 @@ export class SessionStorageFallbackMemory implements FallbackMemory {
   }
 
   get(key: string): 'polling' | undefined {
-    const raw = ignoringStorageErrors(() => this.#storage.getItem(STORAGE_PREFIX + key));
-    if (raw === undefined || raw === null) return undefined;
-    const expiresAt = Number(raw);
-    if (!Number.isFinite(expiresAt) || this.#clock.now() >= expiresAt) {
-      this.delete(key);
-      return undefined;
-    }
-    return 'polling';
+    const raw = safely(() => this.#storage.getItem(PREFIX + key));
+    if (raw == null) return undefined;
+    // An expired or unreadable entry (NaN compares false) is forgotten.
+    if (this.#clock.now() < Number(raw)) return 'polling';
+    this.delete(key);
+    return undefined;
   }
 
   set(key: string, _value: 'polling', ttlMs: number): void {
-    ignoringStorageErrors(() => this.#storage.setItem(STORAGE_PREFIX + key, String(this.#clock.now() + ttlMs)));
+    safely(() => this.#storage.setItem(PREFIX + key, String(this.#clock.now() + ttlMs)));
   }
 
   delete(key: string): void {
-    ignoringStorageErrors(() => this.#storage.removeItem(STORAGE_PREFIX + key));
-  }
-}
-
-// Safari private mode and sandboxed iframes throw on storage access; forgetting is the safe outcome.
-function ignoringStorageErrors<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
+    safely(() => this.#storage.removeItem(PREFIX + key));
   }
 }
 
@@ -64,31 +62,14 @@ function ignoringStorageErrors<T>(fn: () => T): T | undefined {
 export class InMemoryFallbackMemory extends SessionStorageFallbackMemory {
   constructor(clock: Clock = defaultClock) {
     const entries = new Map<string, string>();
-    super(
-      {
-        getItem: (key) => entries.get(key) ?? null,
-        setItem: (key, value) => entries.set(key, value),
-        removeItem: (key) => entries.delete(key),
-      },
-      clock,
-    );
+    super({ getItem: (key) => entries.get(key) ?? null, setItem: (key, value) => entries.set(key, value), removeItem: (key) => entries.delete(key) }, clock);
   }
-}
-
-function isStorageLike(value: unknown): value is StorageLike {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v['getItem'] === 'function' && typeof v['setItem'] === 'function' && typeof v['removeItem'] === 'function';
 }
 
 export function findSessionStorage(): StorageLike | undefined {
-  try {
-    // Reading the property itself can throw (storage disabled by the user agent).
-    const storage: unknown = Reflect.get(globalThis, 'sessionStorage');
-    return isStorageLike(storage) ? storage : undefined;
-  } catch {
-    return undefined;
-  }
+  // Reading the property itself can throw (storage disabled by the user agent).
+  const storage = safely(() => (globalThis as { sessionStorage?: StorageLike }).sessionStorage);
+  return typeof storage?.getItem === 'function' ? storage : undefined;
 }
 
 let processMemory: FallbackMemory | undefined;
@@ -98,8 +79,51 @@ let processMemory: FallbackMemory | undefined;
  * what is kept beside it (strikes, the one background upgrade attempt) outlives each engine Socket.
  */
 export function createDefaultFallbackMemory(): FallbackMemory {
-  if (processMemory !== undefined) return processMemory;
-  const storage = findSessionStorage();
-  processMemory = storage !== undefined ? new SessionStorageFallbackMemory(storage) : new InMemoryFallbackMemory();
+  if (processMemory === undefined) {
+    const storage = findSessionStorage();
+    processMemory = storage === undefined ? new InMemoryFallbackMemory() : new SessionStorageFallbackMemory(storage);
+  }
   return processMemory;
+}
+
+/**
+ * Beside each memory object (one engine Socket does not outlive its connection), per key: bits 0-1
+ * count the WebSockets that died of a heartbeat timeout soon after connecting, bit 2 says the
+ * remembered fallback already had its one background upgrade attempt.
+ */
+const notes = new WeakMap<FallbackMemory, Map<string, number>>();
+const ATTEMPTED = 4;
+
+function notesOf(memory: FallbackMemory): Map<string, number> {
+  let map = notes.get(memory);
+  if (map === undefined) notes.set(memory, (map = new Map()));
+  return map;
+}
+
+export function clearNotes(memory: FallbackMemory, key: string): void {
+  notes.get(memory)?.delete(key);
+}
+
+/** True the first time for a memory and key (until clearNotes): the caller may then probe. */
+export function takeUpgradeAttempt(memory: FallbackMemory, key: string): boolean {
+  const map = notesOf(memory);
+  const note = map.get(key) ?? 0;
+  map.set(key, note | ATTEMPTED);
+  return !(note & ATTEMPTED);
+}
+
+/**
+ * When a WebSocket session ends: a ping timeout within 2 × (pingInterval + pingTimeout) of open is a
+ * strike, a session that lived longer clears them. Two strikes in a row mean a proxy that opens the
+ * socket and then kills it (phoenix#6766): returns true, and the caller remembers the fallback.
+ */
+export function noteWebSocketEnd(memory: FallbackMemory, key: string, pingTimeout: boolean, shortLived: boolean): boolean {
+  if (!shortLived) clearNotes(memory, key);
+  if (!shortLived || !pingTimeout) return false;
+  const map = notesOf(memory);
+  const note = (map.get(key) ?? 0) + 1;
+  // Blocked: the strikes start over, and a background upgrade from the fallback would pass the probe
+  // and die the same way, so this memory's one attempt is spent (a reload gets one).
+  map.set(key, (note & 3) < 2 ? note : ATTEMPTED);
+  return (note & 3) > 1;
 }

@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 function init(overrides: Partial<HttpRequestInit> = {}): HttpRequestInit {
-  return { method: 'GET', headers: {}, agent: undefined, unref: false, fetch: undefined, withCredentials: false, ...overrides };
+  return { method: 'GET', headers: {}, opts: {}, ...overrides };
 }
 
 describe('platformHttpRequest (node:http)', () => {

@@ -35,8 +35,8 @@ function isDispatcher(value: unknown): boolean {
  * an undici dispatcher as `agent`, which Node's fetch takes as `dispatcher`).
  */
 export const platformHttpRequest: HttpRequest = (url: string, init: HttpRequestInit): PendingHttpRequest => {
-  if (isDispatcher(init.agent)) return fetchRequest(url, init, { dispatcher: init.agent });
-  if (init.fetch !== undefined) return fetchRequest(url, init);
+  if (isDispatcher(init.opts.agent)) return fetchRequest(url, init, { dispatcher: init.opts.agent });
+  if (init.opts.fetch !== undefined) return fetchRequest(url, init);
   return nodeRequest(url, init);
 };
 
@@ -97,7 +97,7 @@ function startNodeRequest(url: string, init: HttpRequestInit): PendingHttpReques
     path: queryAt === -1 ? target.pathname : `${target.pathname}${url.slice(queryAt)}`,
     method: init.method,
     headers: init.body === undefined ? init.headers : { ...init.headers, 'Content-Length': Buffer.byteLength(init.body) },
-    agent: agentFor(target.secure, init.agent),
+    agent: agentFor(target.secure, init.opts.agent),
   };
   if (target.auth !== undefined) options.auth = target.auth;
   const req: ClientRequest = target.secure ? httpsRequest(options) : httpRequest(options);
@@ -124,7 +124,7 @@ function startNodeRequest(url: string, init: HttpRequestInit): PendingHttpReques
     });
     req.on('error', reject);
   });
-  if (init.unref) req.on('socket', (socket) => socket.unref());
+  if (init.opts.autoUnref === true) req.on('socket', (socket) => socket.unref());
   req.end(init.body);
   return { response, abort: () => req.destroy(new Error('polling request aborted')) };
 }

@@ -1,15 +1,12 @@
+import type { SocketOptions } from './types.js';
+
 /** One polling request as the transport hands it to the platform's request path. */
 export interface HttpRequestInit {
   readonly method: 'GET' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  /** The user's `agent` option (Node). */
-  readonly agent: unknown;
-  /** The request's socket must not keep the process alive (Node). */
-  readonly unref: boolean;
-  /** The `fetch` option. */
-  readonly fetch: typeof fetch | undefined;
-  readonly withCredentials: boolean;
+  readonly body?: string | undefined;
+  /** The Socket's options: `fetch`, `withCredentials`, and in Node `agent` and `autoUnref`. */
+  readonly opts: Pick<SocketOptions, 'agent' | 'autoUnref' | 'fetch' | 'withCredentials'>;
 }
 
 export interface HttpResponseText {
@@ -28,19 +25,20 @@ export type HttpRequest = (url: string, init: HttpRequestInit) => PendingHttpReq
 /** A polling request over fetch (the injected one, else the global one); `extra` is merged into its init. */
 export function fetchRequest(url: string, init: HttpRequestInit, extra?: object): PendingHttpRequest {
   const controller = new AbortController();
-  return { response: fetchText(url, init, controller.signal, extra), abort: () => controller.abort() };
-}
-
-async function fetchText(url: string, init: HttpRequestInit, signal: AbortSignal, extra: object | undefined): Promise<HttpResponseText> {
-  const response = await (init.fetch ?? fetch)(url, {
-    method: init.method,
-    headers: init.headers,
-    signal,
-    credentials: init.withCredentials ? 'include' : 'same-origin',
-    ...(init.body === undefined ? {} : { body: init.body }),
-    ...extra,
-  });
-  return { status: response.status, text: await response.text() };
+  // A fetch that throws synchronously (an injected one, or none at all) rejects `response` instead.
+  const response = new Promise<Response>((resolve) =>
+    resolve(
+      (init.opts.fetch ?? fetch)(url, {
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        signal: controller.signal,
+        credentials: init.opts.withCredentials === true ? 'include' : 'same-origin',
+        ...extra,
+      }),
+    ),
+  ).then(async (res) => ({ status: res.status, text: await res.text() }));
+  return { response, abort: () => controller.abort() };
 }
 
 /** Browser build: long polling goes through fetch. */

@@ -12,9 +12,8 @@
  * ```
  */
 export { Socket, protocol } from './socket.js';
-export type { CreatedPacket, SocketEvents, SocketState, HandshakeData } from './socket.js';
+export type { BinaryType, CreatedPacket, SocketEvents, SocketState, HandshakeData } from './socket.js';
 export { EngineError, isEngineError } from './errors.js';
-export type { BinaryType } from './binary-type.js';
 export type { EngineErrorCode } from './errors.js';
 export {
   InMemoryFallbackMemory,

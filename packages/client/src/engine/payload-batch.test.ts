@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitIntoPayloads } from './payload-batch.js';
+import { splitIntoPayloads } from './transports/polling.js';
 
 describe('splitIntoPayloads', () => {
   it('joins packets with the record separator when they fit', () => {

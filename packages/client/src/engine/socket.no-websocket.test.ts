@@ -6,7 +6,10 @@ import { startEngineServer } from './test-support/engine-server.js';
 import { waitFor } from './test-support/wait.js';
 
 // An environment without any WebSocket (no global, ws not installed).
-vi.mock('#websocket-constructor', () => ({ defaultWebSocket: async () => undefined }));
+vi.mock('#websocket-constructor', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('#websocket-constructor')>()),
+  defaultWebSocket: async () => undefined,
+}));
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

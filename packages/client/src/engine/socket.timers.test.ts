@@ -193,3 +193,36 @@ describe('autoUnref (Node)', () => {
     socket.close();
   });
 });
+
+describe('connect path', () => {
+  it('constructs the WebSocket within new Socket() when the constructor is known', () => {
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fallbackMemory: false });
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(lastWs().url).toBe('ws://example.test/engine.io/?EIO=4&transport=websocket');
+    socket.close();
+    expect(lastWs().closed).toBe(true);
+  });
+
+  it('close() while the WebSocket awaits its first answer stops the stall timer (no fail-over while closing)', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    const closes: string[] = [];
+    socket.on('close', (reason) => closes.push(reason));
+    await vi.advanceTimersByTimeAsync(0);
+    const ws = lastWs();
+    ws.accept();
+    ws.deliver(openPacket('w1'));
+    ws.bufferedAmount = 10; // the first send stays unwritten: close() waits for it
+    socket.send('40');
+    await vi.advanceTimersByTimeAsync(0);
+    socket.close();
+    expect(socket.readyState).toBe('closing');
+    await vi.advanceTimersByTimeAsync(10_000); // well past webSocketTimeout
+    expect(polling.gets).toHaveLength(0);
+    expect(closes).toEqual([]);
+    ws.bufferedAmount = 0;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(closes).toEqual(['forced close']);
+    expect(ws.sent).toEqual(['440']);
+  });
+});

@@ -1,21 +1,27 @@
-import type { WebSocketConstructorLike, WebSocketLike } from './types.js';
+/// <reference types="node" />
+import type { Clock, WebSocketConstructorLike, WebSocketLike } from './types.js';
 import type { WebSocketExtras } from './websocket-constructor.js';
 
 function isConstructor(value: unknown): value is WebSocketConstructorLike {
   return typeof value === 'function';
 }
 
-let cached: Promise<WebSocketConstructorLike | undefined> | undefined;
+let loaded: { ctor: WebSocketConstructorLike | undefined } | undefined;
+let loading: Promise<WebSocketConstructorLike | undefined> | undefined;
 
 /**
  * Node build: the global WebSocket when present (Node 22+, or --experimental-websocket), else the
- * optional `ws` peer dependency, else undefined (the engine then uses long polling).
+ * optional `ws` peer dependency, else undefined (the engine then uses long polling). Only the first
+ * lookup of `ws` is asynchronous: later engine Sockets construct their WebSocket synchronously.
  */
-export async function defaultWebSocket(): Promise<WebSocketConstructorLike | undefined> {
+export function defaultWebSocket(): WebSocketConstructorLike | undefined | Promise<WebSocketConstructorLike | undefined> {
   const global: unknown = Reflect.get(globalThis, 'WebSocket');
   if (isConstructor(global)) return global;
-  cached ??= loadWs();
-  return cached;
+  if (loaded !== undefined) return loaded.ctor;
+  return (loading ??= loadWs().then((ctor) => {
+    loaded = { ctor };
+    return ctor;
+  }));
 }
 
 async function loadWs(): Promise<WebSocketConstructorLike | undefined> {
@@ -53,4 +59,25 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
     ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
     ...(agent === undefined ? {} : { agent }),
   });
+}
+
+/** Node build: binary messages are Buffers by default, as socket.io-client gives Node apps. */
+export const defaultBinaryType: 'nodebuffer' | 'arraybuffer' = 'nodebuffer';
+
+/** Node build: 'nodebuffer' wraps the bytes in a Buffer (sharing the memory: no copy). */
+export function toBinaryType(data: ArrayBuffer, binaryType: 'nodebuffer' | 'arraybuffer'): ArrayBuffer | Uint8Array {
+  return binaryType === 'nodebuffer' ? Buffer.from(data) : data;
+}
+
+/** Node build: timers that do not keep the process alive (engine.io-client's `autoUnref`). */
+export function unrefClock(clock: Clock): Clock {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => {
+      const handle = clock.setTimeout(fn, ms);
+      (handle as { unref?: () => void } | null)?.unref?.();
+      return handle;
+    },
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
 }

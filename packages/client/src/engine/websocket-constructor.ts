@@ -1,19 +1,18 @@
-import type { WebSocketConstructorLike, WebSocketLike } from './types.js';
-
-function isConstructor(value: unknown): value is WebSocketConstructorLike {
-  return typeof value === 'function';
-}
-
-/** Browser build: the global WebSocket, if the environment has one. */
-export async function defaultWebSocket(): Promise<WebSocketConstructorLike | undefined> {
-  const candidate: unknown = Reflect.get(globalThis, 'WebSocket');
-  return isConstructor(candidate) ? candidate : undefined;
-}
+import type { Clock, WebSocketConstructorLike, WebSocketLike } from './types.js';
 
 /** What the Node build passes to `ws`; a browser WebSocket takes neither headers nor an agent. */
 export interface WebSocketExtras {
-  readonly extraHeaders: Readonly<Record<string, string>> | undefined;
-  readonly agent: unknown;
+  readonly extraHeaders?: Readonly<Record<string, string>> | undefined;
+  readonly agent?: unknown;
+}
+
+/**
+ * Browser build: the global WebSocket, if the environment has one. Synchronous (the Node build may
+ * return a promise the first time) so the WebSocket is constructed within `new Socket()`.
+ */
+export function defaultWebSocket(): WebSocketConstructorLike | undefined | Promise<WebSocketConstructorLike | undefined> {
+  const candidate: unknown = Reflect.get(globalThis, 'WebSocket');
+  return typeof candidate === 'function' ? (candidate as WebSocketConstructorLike) : undefined;
 }
 
 /** Browser build: a plain `new WebSocket(url)` (engine.io-client's browser transport does the same). */
@@ -23,3 +22,19 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, _extr
 
 /** Browser build: nothing to do once a WebSocket opened (Node unrefs its socket for `autoUnref`). */
 export function webSocketOpened(_ws: WebSocketLike, _autoUnref: boolean): void {}
+
+// The platform module (`#websocket-constructor`, selected by the `node` import condition) also holds the
+// other Node-only pieces, so browser bundles carry neither Buffer handling nor timer unref'ing.
+
+/** Browser build: binary messages are ArrayBuffers (engine.io-client's default there). */
+export const defaultBinaryType: 'nodebuffer' | 'arraybuffer' = 'arraybuffer';
+
+/** Browser build: there is no Buffer, so the bytes stay an ArrayBuffer whatever `binaryType` says. */
+export function toBinaryType(data: ArrayBuffer, _binaryType: 'nodebuffer' | 'arraybuffer'): ArrayBuffer | Uint8Array {
+  return data;
+}
+
+/** Browser build: timers cannot keep a page alive; `autoUnref` changes nothing. */
+export function unrefClock(clock: Clock): Clock {
+  return clock;
+}

@@ -57,7 +57,7 @@ export interface FakePollingServer {
 }
 
 /** A polling endpoint: the first GET gets the open packet, later GETs hang until aborted; POST → ok. */
-export function fakePollingServer(sid: string, pingInterval = 25000, pingTimeout = 20000): FakePollingServer {
+export function fakePollingServer(sid: string, pingInterval = 25000, pingTimeout = 20000, upgrades: string[] = []): FakePollingServer {
   const posts: string[] = [];
   const gets: string[] = [];
   const fetchFn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -67,7 +67,7 @@ export function fakePollingServer(sid: string, pingInterval = 25000, pingTimeout
       return new Response('ok');
     }
     gets.push(url);
-    if (!url.includes('sid=')) return new Response(openPacket(sid, pingInterval, pingTimeout));
+    if (!url.includes('sid=')) return new Response(openPacket(sid, pingInterval, pingTimeout, upgrades));
     return new Promise<Response>((_resolve, reject) => {
       init?.signal?.addEventListener('abort', () => reject(new Error('aborted')));
     });

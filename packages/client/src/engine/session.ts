@@ -1,0 +1,491 @@
+import { isProtocolError, parseOpenPacketData } from '@switchback/protocol';
+import type { BinaryLike, EnginePacket, EnginePacketType, OpenPacketData } from '@switchback/protocol';
+import { defaultWebSocket, toBinaryType, unrefClock } from '#websocket-constructor';
+import { defaultClock } from './clock.js';
+import { engineError } from './errors.js';
+import { clearNotes, createDefaultFallbackMemory, noteWebSocketEnd, takeUpgradeAttempt } from './fallback-memory.js';
+import type { CreatedPacket, Socket, SocketState } from './socket.js';
+import { EngineTransport } from './transport.js';
+import type { TransportContext } from './transport.js';
+import type { SocketOptions, Transport, TransportEvents, TransportName, WebSocketConstructorLike } from './types.js';
+import { resolveEndpoint } from './uri.js';
+
+// The phases as numbers, and the allowed transitions as bit sets (bit n: may go to phase n). Compact
+// data rather than a table of names: the client's bundle-size target (≤ 6.5 KB gzip) is why.
+type Phase = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+const IDLE = 0;
+const OPENING = 1;
+const VERIFYING = 2;
+const FAILING_OVER = 3;
+const OPEN = 4;
+const CLOSING = 5;
+const CLOSED = 6;
+const PHASES = ['idle', 'opening', 'verifying', 'failing-over', 'open', 'closing', 'closed'] as const;
+const TRANSITIONS = [
+  0b1000010, // idle → opening, closed
+  0b1010110, // opening → opening, verifying, open, closed
+  0b1111000, // verifying → failing-over, open, closing, closed
+  0b1010000, // failing-over → open, closed
+  0b1100000, // open → closing, closed
+  0b1000000, // closing → closed
+  0, //         closed
+] as const;
+
+/** One queued write: the packet (undefined while a Blob is still being read) and its callback. */
+type Write = [packet: EnginePacket | undefined, callback: (() => void) | undefined];
+
+function isBlob(value: unknown): value is Blob {
+  return typeof Blob !== 'undefined' && value instanceof Blob;
+}
+
+/** What the public Socket asks of its session. */
+export interface Session {
+  readonly state: () => SocketState;
+  readonly transport: () => Transport;
+  send(data: string | BinaryLike | Blob, compress: boolean, callback: (() => void) | undefined): void;
+  close(): void;
+}
+
+/**
+ * The session behind a Socket: phase, transports, heartbeat, write buffer, upgrade probe and the
+ * remembered-fallback bookkeeping. One closure rather than helper classes with private fields:
+ * locals minify to one letter and `this.#field` does not (the client's bundle-size target).
+ *
+ * Connecting is synchronous when the WebSocket constructor is known: the WebSocket is constructed
+ * within `new Socket()`, before the timers and listeners that are not needed until its first event.
+ */
+export function openSession(socket: Socket, uri: string | undefined, opts: SocketOptions): Session {
+  const emit = socket.emit.bind(socket) as Socket['emit'];
+  // autoUnref (Node): the engine's timers do not keep the process alive.
+  const clock = opts.autoUnref === true ? unrefClock(opts.clock ?? defaultClock) : (opts.clock ?? defaultClock);
+  const now = (): number => clock.now();
+  const { url: key, query } = resolveEndpoint(uri, opts);
+  const memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
+  const webSocketTimeout = opts.webSocketTimeout ?? 3000;
+  const ctx: TransportContext = { opts, url: key, query, clock, WebSocket: opts.WebSocket, expired: () => expired() };
+
+  let phase: Phase = IDLE;
+  let session: OpenPacketData | undefined;
+  let transport = create(opts.transports?.[0] ?? 'websocket');
+  /** Transport generation: events from an older one are dropped, even ones already being emitted. */
+  let generation = 0;
+  /** On the first WebSocket, which may still fall back to polling (phases opening and verifying). */
+  let mayFallBack = false;
+  /** A write went out on that WebSocket: its answer is due within webSocketTimeout. */
+  let sent = false;
+  /** This session replaced a failed WebSocket: remember the fallback once it opens. */
+  let fellBack = false;
+  /** Probe the upgrade to WebSocket once open over polling. */
+  let mayUpgrade = false;
+  let stallTimer: unknown;
+  /** Heartbeat deadline (wall clock): a timer firing early or late only triggers a check. */
+  let deadline = Infinity;
+  let heartbeatTimer: unknown;
+  // The write buffer: queued, in flight on the transport, and sent over a WebSocket that has not yet
+  // proved a round trip (re-sent on a fresh polling session if that WebSocket turns out to be stalled).
+  let queue: Write[] = [];
+  let inFlight: Write[] = [];
+  let unconfirmed: Write[] = [];
+  let flushScheduled = false;
+  let abortProbe: (() => void) | undefined;
+  let removeUnloadListener: (() => void) | undefined;
+  /** When the current WebSocket became the transport (direct open or upgrade), for the strikes. */
+  let webSocketSince: number | undefined;
+  /** An upgrade out of a remembered fallback: forget the fallback once this WebSocket has lived long. */
+  let forgetWhenProven = false;
+
+  function create(name: TransportName): EngineTransport {
+    return new EngineTransport(name, ctx, name === 'websocket' ? session : undefined);
+  }
+
+  const start = (ctor: WebSocketConstructorLike | null | undefined): void => {
+    if (phase !== IDLE) return; // closed while the WebSocket constructor was being looked up
+    ctx.WebSocket = ctor;
+    // `transports` keeps socket.io-client's meaning: the first entry is tried first, later ones are
+    // upgrades. With WebSocket first, polling is the fallback; a remembered fallback starts on polling
+    // and tries the upgrade in the background. A forced single transport never falls back.
+    const list = opts.transports ?? ['websocket', 'polling'];
+    const polling = list.includes('polling');
+    const first = list[0] === 'websocket' && ctor != null && !(polling && remembered()) ? 'websocket' : polling ? 'polling' : undefined;
+    if (!first) {
+      // Forced ['websocket'] without a constructor (pass options.WebSocket, or install ws in Node), or [].
+      // Reported once the caller could listen (new Socket() has returned).
+      const err = engineError('NO_TRANSPORT');
+      queueMicrotask(() => {
+        if (phase !== IDLE) return;
+        emit('error', err);
+        onClose('transport error', err);
+      });
+      return;
+    }
+    mayFallBack = first === 'websocket' && polling;
+    mayUpgrade = first === 'polling' && ctor != null && opts.upgrade !== false && list.includes('websocket');
+    // The WebSocket first, the bookkeeping after.
+    use(transport.name === first ? transport : create(first));
+    setPhase(OPENING);
+  };
+
+  /**
+   * Makes `next` current and opens it. Its listeners and the stall timer wait a microtask (a transport
+   * emits nothing synchronously, and this one is queued before anything its open() queues): in Node a
+   * WebSocket's TCP connect starts on the next tick, which runs before microtasks when new Socket() is
+   * called from a timer or an I/O callback (reconnects), so the connect is not delayed by them.
+   */
+  const use = (next: EngineTransport): void => {
+    transport = next;
+    queueMicrotask(() => {
+      if (transport !== next || phase === CLOSED) return;
+      bind(next);
+      // No open packet within webSocketTimeout.
+      if (mayFallBack) stall(true);
+    });
+    next.open();
+  };
+
+  /** One place that wires a transport to the session; bumping the generation unwires it. */
+  const bind = (next: EngineTransport): void => {
+    const current = ++generation;
+    const on = <E extends keyof TransportEvents>(event: E, fn: (...args: TransportEvents[E]) => void): void => {
+      next.on(event, (...args: TransportEvents[E]) => {
+        if (current === generation) fn(...args);
+      });
+    };
+    // Pipelining: what the app wrote while opening (the namespace CONNECTs) goes out in the WebSocket's
+    // first flight, without waiting for the open packet.
+    on('open', flush);
+    on('packet', onPacket);
+    on('drain', onDrain);
+    on('error', (err) => {
+      // While a WebSocket may still fall back, its errors are expected and handled silently. Once the
+      // heartbeat window ran out (timers throttled, machine asleep) the connection died of silence, and
+      // the request that failed on waking is only a symptom.
+      if (mayFallBack) return;
+      if (session && expired()) onClose('ping timeout');
+      else emit('error', err);
+    });
+    on('close', (reason, description) => (mayFallBack ? lost() : onClose(reason, description)));
+    transport = next;
+  };
+
+  /** Stops listening to the current transport, and closes it. */
+  const drop = (): void => {
+    generation++;
+    transport.close();
+  };
+
+  const setPhase = (to: Phase): void => {
+    const from = phase;
+    if (!((TRANSITIONS[from] >> to) & 1)) throw new Error(`engine socket: ${PHASES[from]} -> ${PHASES[to]}`);
+    phase = to;
+    emit('stateChange', { from: PHASES[from], to: PHASES[to] });
+  };
+
+  /** (Re)starts, or (false) stops, the timer that catches a WebSocket that stalls before proving itself. */
+  const stall = (restart: boolean): void => {
+    clock.clearTimeout(stallTimer);
+    if (restart) stallTimer = clock.setTimeout(lost, webSocketTimeout);
+  };
+
+  const expired = (): boolean => now() >= deadline;
+
+  /** pingInterval + pingTimeout of the session. */
+  const heartbeatWindow = (): number => (session ? session.pingInterval + session.pingTimeout : Infinity);
+
+  /**
+   * Liveness after open: the server pings every pingInterval; no ping for pingInterval + pingTimeout
+   * means the connection is dead. The deadline is wall-clock: background tabs throttle timers
+   * (socket.io#3259), so `expired()` is also checked whenever the app sends. `false` stops it.
+   */
+  const heartbeat = (restart: boolean): void => {
+    clock.clearTimeout(heartbeatTimer);
+    deadline = restart ? now() + heartbeatWindow() : Infinity;
+    const check = (): void => {
+      if (expired()) onClose('ping timeout');
+      else heartbeatTimer = clock.setTimeout(check, deadline - now());
+    };
+    if (restart) check();
+  };
+
+  const onPacket = (packet: EnginePacket): void => {
+    emit('packet', packet);
+    emit('heartbeat');
+    if (phase === OPENING || phase === FAILING_OVER) return onHandshake(packet);
+    if (phase === VERIFYING && (sent || packet.type === 'ping')) {
+      // The round trip is proven: the server answered something we sent (or is pinging us). What the
+      // WebSocket carried is the server's now.
+      stall(false);
+      unconfirmed = [];
+      mayFallBack = false;
+      setPhase(OPEN);
+    }
+    if (packet.type === 'ping') {
+      heartbeat(true);
+      // An upgraded WebSocket that has lived long enough clears the remembered fallback.
+      if (forgetWhenProven && memory && webSocketSince !== undefined && now() - webSocketSince >= 2 * heartbeatWindow()) {
+        forgetWhenProven = false;
+        memory.delete(key);
+        clearNotes(memory, key);
+      }
+      push('pong');
+      emit('ping');
+    } else if (packet.type === 'message') {
+      // A bare `4` is an empty text message, not nothing.
+      const raw = packet.data ?? '';
+      const data =
+        typeof raw === 'string'
+          ? raw
+          : toBinaryType(raw instanceof ArrayBuffer ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice().buffer, socket.binaryType);
+      emit('data', data);
+      emit('message', data);
+    }
+  };
+
+  const onHandshake = (packet: EnginePacket): void => {
+    const data = packet.type === 'open' && typeof packet.data === 'string' ? parseOpenPacketData(packet.data) : undefined;
+    if (!data || isProtocolError(data)) {
+      if (mayFallBack) return lost();
+      const err = engineError('HANDSHAKE_ERROR', undefined, data);
+      emit('error', err);
+      return onClose('parse error', err);
+    }
+    stall(false);
+    socket.id = data.sid;
+    session = transport.session = data;
+    heartbeat(true);
+    if (fellBack) remember();
+    const onWebSocket = transport.name === 'websocket';
+    webSocketSince = onWebSocket ? now() : undefined;
+    if (phase === FAILING_OVER) {
+      // A new session behind the same public socket: the app's queued writes go out on it.
+      setPhase(OPEN);
+      return flush();
+    }
+    if (mayFallBack) {
+      setPhase(VERIFYING);
+      // Pipelined writes already went out: their answer is due within webSocketTimeout from now.
+      if (sent) stall(true);
+    } else setPhase(OPEN);
+    emit('handshake', data);
+    emit('open');
+    if (phase === CLOSED) return;
+    flush();
+    // While a fallback is remembered, the upgrade is tried once in the background per memory (per page
+    // in browsers, per Manager in Node), not on every reconnect: a proxy that passes the probe and then
+    // stalls would otherwise make the client flap between polling and a dying WebSocket forever.
+    if (!onWebSocket && mayUpgrade && data.upgrades.includes('websocket') && (!memory || !remembered() || takeUpgradeAttempt(memory, key))) probe();
+  };
+
+  const push = (type: EnginePacketType, data?: string | BinaryLike, compress = true, callback?: () => void): void => {
+    const options = { compress };
+    const packet: CreatedPacket = data === undefined ? { type, options } : { type, data, options };
+    queue.push([packet, callback]);
+    emit('packetCreate', packet);
+    scheduleFlush();
+  };
+
+  // Sends made in the same tick go out together (one POST over polling).
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    queueMicrotask(() => {
+      flushScheduled = false;
+      flush();
+    });
+  };
+
+  /** Nothing waiting and nothing in flight. */
+  const idle = (): boolean => queue.length === 0 && inFlight.length === 0;
+
+  /** Hands the ready prefix of the queue (order is kept behind a Blob being read) to the transport. */
+  const flush = (): void => {
+    const early = phase === OPENING && transport.name === 'websocket';
+    if (!early && phase !== OPEN && phase !== VERIFYING && phase !== CLOSING) return;
+    if (socket.upgrading || !transport.writable || inFlight.length > 0) return;
+    let ready = 0;
+    while (ready < queue.length && queue[ready]?.[0]) ready++;
+    if (ready === 0) return;
+    const batch = (inFlight = queue.splice(0, ready));
+    if (mayFallBack) {
+      unconfirmed.push(...batch);
+      // No answer within webSocketTimeout of the first send over the open WebSocket. (Sent while
+      // opening: the open-packet timer runs, and is restarted at the open packet.)
+      if (phase === VERIFYING && !sent) stall(true);
+      sent = true;
+    }
+    transport.send(batch.map((write) => write[0] as EnginePacket));
+    emit('flush');
+  };
+
+  /** The transport wrote the batch in flight: release its callbacks (once: a batch may be re-sent). */
+  const onDrain = (): void => {
+    const batch = inFlight;
+    inFlight = [];
+    for (const write of batch) {
+      const callback = write[1];
+      write[1] = undefined;
+      callback?.();
+    }
+    if (!idle()) flush();
+    else if (phase === CLOSING) onClose('forced close');
+    else emit('drain');
+  };
+
+  /**
+   * The first WebSocket failed (closed, errored, stalled) before proving itself. Before the open packet:
+   * start over on polling. After it ('open' was emitted): replace it by a polling session, unseen. Either
+   * way the messages it may have carried go out (once) over polling, heartbeats dropped.
+   */
+  const lost = (): void => {
+    const opened = phase === VERIFYING;
+    stall(false);
+    mayFallBack = false;
+    fellBack = true;
+    drop();
+    queue = [...unconfirmed.filter((write) => write[0]?.type === 'message'), ...queue];
+    unconfirmed = [];
+    inFlight = [];
+    if (opened) {
+      heartbeat(false);
+      session = undefined;
+      setPhase(FAILING_OVER);
+    } else setPhase(OPENING);
+    use(create('polling'));
+  };
+
+  /**
+   * The Engine.IO upgrade, as the reference client does it:
+   *
+   *   WS open (sid) ── 2probe ──► server        (polling keeps working meanwhile)
+   *                ◄── 3probe ──                 server answers the held GET with a noop
+   *   pause polling: wait for in-flight GET and POST
+   *   switch ── 5 ──► server                     later writes go over the WebSocket
+   *
+   * Any failure or timeout before the switch closes the probe and resumes polling: nothing is lost
+   * because writes stay in the buffer until the switch.
+   */
+  const probe = (): void => {
+    const polling = transport;
+    const ws = create('websocket');
+    const finish = (): void => {
+      clock.clearTimeout(timer);
+      abortProbe = undefined;
+    };
+    const fail = (code: 'PROBE_ERROR' | 'PROBE_TIMEOUT', cause?: unknown): void => {
+      if (!abortProbe) return;
+      abortProbe();
+      socket.upgrading = false;
+      emit('upgradeError', engineError(code, 'websocket', cause));
+      flush();
+    };
+    const timer = clock.setTimeout(() => fail('PROBE_TIMEOUT'), Math.max(webSocketTimeout, 1000));
+    ws.on('open', () => ws.send([{ type: 'ping', data: 'probe' }]));
+    ws.on('packet', (packet) => {
+      // Once it answered, the probe waits for the pause: later packets are the session's, after the switch.
+      if (socket.upgrading) return;
+      if (packet.type !== 'pong' || packet.data !== 'probe') return fail('PROBE_ERROR', packet);
+      // The probe answered: stop flushing writes to polling.
+      socket.upgrading = true;
+      emit('upgrading', ws);
+      polling.pause(() => {
+        if (!abortProbe) return;
+        finish();
+        bind(ws);
+        polling.close();
+        ws.send([{ type: 'upgrade' }]);
+        socket.upgrading = false;
+        webSocketSince = now();
+        // A proxy may pass the probe and stall right after (phoenix#6766): the fallback is forgotten
+        // only once this WebSocket has outlived the short-lived window, not at the switch.
+        forgetWhenProven = remembered();
+        emit('upgrade', ws);
+      });
+    });
+    // A transport reports an error and then closes with its cause as the description.
+    ws.on('close', (_reason, description) => fail('PROBE_ERROR', description));
+    abortProbe = () => {
+      finish();
+      ws.close();
+      polling.resume();
+    };
+    ws.open();
+  };
+
+  /** A fallback to polling is remembered for this endpoint. */
+  const remembered = (): boolean => memory?.get(key) === 'polling';
+
+  const remember = (): void => memory?.set(key, 'polling', opts.fallbackTtl ?? 3_600_000);
+
+  const onClose = (reason: string, description?: unknown): void => {
+    if (phase === CLOSED) return;
+    // A WebSocket that died young of a ping timeout earns a strike (see noteWebSocketEnd).
+    if (
+      (phase === OPEN || phase === VERIFYING) &&
+      memory &&
+      // Set while the session is on a WebSocket (direct open or upgrade).
+      webSocketSince !== undefined &&
+      noteWebSocketEnd(memory, key, reason === 'ping timeout', now() - webSocketSince < 2 * heartbeatWindow())
+    ) {
+      remember();
+    }
+    stall(false);
+    heartbeat(false);
+    abortProbe?.();
+    socket.upgrading = false;
+    mayFallBack = false;
+    drop();
+    queue = [];
+    inFlight = [];
+    unconfirmed = [];
+    removeUnloadListener?.();
+    setPhase(CLOSED);
+    socket.id = null;
+    emit('close', reason, description);
+  };
+
+  const ws = opts.WebSocket === undefined ? defaultWebSocket() : opts.WebSocket;
+  if (ws instanceof Promise) void ws.then(start);
+  else start(ws);
+  // Close silently on page unload so the server does not wait for a ping timeout.
+  if (opts.closeOnBeforeunload === true && typeof addEventListener === 'function') {
+    const listener = (): void => onClose('transport close');
+    addEventListener('beforeunload', listener);
+    removeUnloadListener = () => removeEventListener('beforeunload', listener);
+  }
+
+  return {
+    state: () => (phase < VERIFYING ? 'opening' : phase < CLOSING ? 'open' : phase < CLOSED ? 'closing' : 'closed'),
+    transport: () => transport,
+    send(data, compress, callback) {
+      if (phase >= CLOSING) return;
+      // Woken from a throttled background tab: the heartbeat may be long dead (socket.io#3259).
+      if (session && expired()) return onClose('ping timeout');
+      if (!isBlob(data)) return push('message', data, compress, callback);
+      // A Blob keeps its place in the queue while it is read; one that cannot be read becomes a noop.
+      const write: Write = [undefined, callback];
+      queue.push(write);
+      data.arrayBuffer().then(
+        (buffer) => {
+          const packet: CreatedPacket = { type: 'message', data: buffer, options: { compress } };
+          write[0] = packet;
+          emit('packetCreate', packet);
+          scheduleFlush();
+        },
+        () => {
+          write[0] = { type: 'noop' };
+          scheduleFlush();
+        },
+      );
+    },
+    close() {
+      if (phase < VERIFYING || phase === FAILING_OVER) return onClose('forced close');
+      if (phase !== OPEN && phase !== VERIFYING) return;
+      abortProbe?.();
+      socket.upgrading = false;
+      stall(false);
+      mayFallBack = false;
+      setPhase(CLOSING);
+      if (idle()) onClose('forced close');
+      else flush();
+    },
+  };
+}
