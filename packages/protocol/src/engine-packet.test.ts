@@ -34,6 +34,12 @@ describe('encodeEnginePacket', () => {
     expect(encodeEnginePacket(packet, false)).toBe(expected);
   });
 
+  it('sends a number from an untyped caller as its text, as engine.io does, on either transport', () => {
+    const packet = { type: 'message', data: 123 } as unknown as EnginePacket;
+    expect(encodeEnginePacket(packet, true)).toBe('4123');
+    expect(encodeEnginePacket(packet, false)).toBe('4123');
+  });
+
   it('returns binary data as given, without a copy, when binary is supported', () => {
     const u8 = new Uint8Array([1, 2, 3]);
     const ab = new ArrayBuffer(2);

@@ -52,6 +52,9 @@ export function encodeEnginePacket(packet: EnginePacket, supportsBinary: boolean
   // Not `data ?? ''`: the extra empty concatenation measurably slows polling payloads of many packets.
   if (data === undefined) return TYPE_CHARS[packet.type];
   if (typeof data === 'string') return TYPE_CHARS[packet.type] + data;
+  // A number (or other non-binary value) from untyped JS callers is sent as its text, as engine.io does:
+  // treating it as binary sent an empty frame or broke the WebSocket.
+  if (!isBinary(data)) return TYPE_CHARS[packet.type] + String(data);
   return supportsBinary ? data : 'b' + encodeBase64(data);
 }
 
