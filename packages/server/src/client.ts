@@ -67,7 +67,8 @@ export class Client<
   _writeEncoded(encoded: EncodedPacket, options: WriteOptions): void {
     if (this.conn.readyState !== 'open') return;
     // Volatile: better lost than late. All frames of a packet go together, so one check covers them.
-    if (options.volatile === true && !this.conn.transport.writable) return;
+    // While connecting (see _connecting) the CONNECT answer is held but counts as in flight, as it was.
+    if (options.volatile === true && (!this.conn.transport.writable || connecting.has(this))) return;
     const sendOptions = { compress: options.compress !== false };
     for (const frame of encoded) this.conn.send(frame, sendOptions);
   }
@@ -78,6 +79,23 @@ export class Client<
    */
   writeToEngine(encoded: EncodedPacket, options: { volatile?: boolean; compress?: boolean } = {}): void {
     this._writeEncoded(encoded, { volatile: options.volatile === true, compress: options.compress !== false });
+  }
+
+  /**
+   * @internal Runs a namespace's connect (its CONNECT answer, then the 'connection' listeners) with the
+   * session corked: the answer and whatever the listeners send synchronously leave in one transport
+   * write (over WebSocket one TCP write instead of one per packet, after a tick for the first's drain).
+   * A volatile emit in there is dropped, as it was when the answer had made the transport busy.
+   */
+  _connecting(connect: () => void): void {
+    connecting.add(this);
+    this.conn.cork();
+    try {
+      connect();
+    } finally {
+      connecting.delete(this);
+      this.conn.uncork();
+    }
   }
 
   /** @internal */
@@ -254,6 +272,9 @@ interface DispatchQueue<L extends EventsMap, E extends EventsMap, S extends Even
 function drainQueue(client: { _drain(): void }): void {
   client._drain();
 }
+
+/** Clients inside _connecting(): a Set, not a field, as the state lasts one synchronous block (heap per idle session). */
+const connecting = new Set<object>();
 
 /** Never mutated: `#sockets` is replaced, not edited. */
 const NO_SOCKETS: never[] = [];

@@ -244,10 +244,12 @@ export class Namespace<
           return;
         }
         this.sockets.set(socket.id, socket);
-        socket._onconnect();
-        onConnect(socket);
-        this.emitReserved('connect', socket);
-        this.emitReserved('connection', socket);
+        client._connecting(() => {
+          socket._onconnect();
+          onConnect(socket);
+          this.emitReserved('connect', socket);
+          this.emitReserved('connection', socket);
+        });
       });
     });
     return socket;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PacketType, RESERVED_EVENTS } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
@@ -6,6 +5,7 @@ import type { Adapter, BroadcastFlags, EncodedPacket, Room, SocketId, WriteOptio
 import { BroadcastOperator } from './broadcast.js';
 import type { Client } from './client.js';
 import type { EngineSocket } from './engine/index.js';
+import { randomId } from './engine/session-id.js';
 import { buildHandshake } from './handshake.js';
 import type { Namespace } from './namespace.js';
 import type { DisconnectReason, Handshake, SocketReservedEventsMap } from './socket-types.js';
@@ -84,7 +84,7 @@ export class Socket<
     this.nsp = nsp;
     this.client = client;
     this.#adapter = nsp.adapter;
-    this.id = randomBytes(15).toString('base64url');
+    this.id = randomId(15);
     this.#auth = auth;
   }
 

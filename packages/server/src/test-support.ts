@@ -42,6 +42,15 @@ export class FakeEngineSocket extends EventEmitter {
     return this.send(data);
   }
 
+  /** Nothing is held: frames are recorded as they are sent. */
+  cork(): this {
+    return this;
+  }
+
+  uncork(): this {
+    return this;
+  }
+
   close(): this {
     if (this.readyState === 'closed') return this;
     this.readyState = 'closed';

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'eventemitter3';
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -12,7 +11,9 @@ import type { ConnectMiddleware } from './http-mount.js';
 import { InFlight, refuseClosed } from './in-flight.js';
 import { normalizePath, resolveOptions } from './options.js';
 import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
+import { whenResolved } from './maybe-async.js';
 import { PollCrowding } from './poll-crowding.js';
+import { randomId, resolveId } from './session-id.js';
 import { EngineSocket, createHeartbeat, sessionInternals } from './session.js';
 import type { Heartbeat, SessionConfig, SessionObserver } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
@@ -97,7 +98,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    */
   generateId(_req: IncomingMessage): string | PromiseLike<string> {
     // 16 random bytes: 128 bits, unguessable session ids (22 base64url characters).
-    return randomBytes(16).toString('base64url');
+    return randomId(16);
   }
 
   /** Handles one HTTP request under `path` (polling GET/POST, CORS preflight, handshake). */
@@ -119,7 +120,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return;
     }
     this.#inFlight.trackUpgrade(socket);
-    void this.#handleUpgrade(req, socket, head);
+    this.#handleUpgrade(req, socket, head);
   }
 
   /**
@@ -213,7 +214,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       } else abortRequest(res, new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid }));
       return;
     }
-    const id = await this.#newId(req);
+    const id = await resolveId(() => this.generateId(req));
     if (this.#closed) {
       refuseClosed(res);
       return;
@@ -237,41 +238,66 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.emit('connection', socket);
   }
 
-  async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const res = new UpgradeResponse(req, socket);
-    const failure = (await runMiddlewares(this.#middlewares, req, res)) ?? (await verifyRequest(this.#verifyContext, req, true));
-    // A WebSocket handshake (no sid) needs its session id before the 101 answer.
-    const id = failure === undefined && !queryOf(req).has('sid') ? await this.#newId(req) : undefined;
+  #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Only middlewares see a response object. Without them, and with the default allowRequest and
+    // generateId, every step below is synchronous: the 101 goes out in the tick the upgrade arrived.
+    const res = this.#middlewares.length === 0 ? undefined : new UpgradeResponse(req, socket);
+    const verdict =
+      res === undefined
+        ? verifyRequest(this.#verifyContext, req, true)
+        : runMiddlewares(this.#middlewares, req, res).then((failure) => failure ?? verifyRequest(this.#verifyContext, req, true));
+    whenResolved(verdict, (failure) => {
+      // A WebSocket handshake (no sid) needs its session id before the 101 answer.
+      const id = failure === undefined && !queryOf(req).has('sid') ? resolveId(() => this.generateId(req)) : undefined;
+      whenResolved(id, (result) => {
+        const refusal = failure ?? (result instanceof EngineRequestError ? result : undefined);
+        this.#answerUpgrade(req, socket, head, res, refusal, typeof result === 'string' ? result : undefined);
+      });
+    });
+  }
+
+  #answerUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    res: UpgradeResponse | undefined,
+    refusal: EngineRequestError | undefined,
+    sessionId: string | undefined,
+  ): void {
     if (this.#closed) {
       socket.destroy();
       return;
     }
-    const refusal = failure ?? (id instanceof EngineRequestError ? id : undefined);
     if (refusal !== undefined) {
       this.#refused(req, refusal);
       abortUpgrade(socket, refusal);
       return;
     }
-    if (res.writableEnded) return;
-    this.#upgradeResponses.set(req, res);
-    const sessionId = typeof id === 'string' ? id : undefined;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      res.release();
-      this.#onWebSocket(req, socket, ws, sessionId);
-    });
-  }
-
-  async #newId(req: IncomingMessage): Promise<string | EngineRequestError> {
+    if (res !== undefined) {
+      if (res.writableEnded) return;
+      this.#upgradeResponses.set(req, res);
+    }
+    // The 101 answer and the open packet leave in one TCP write (a write is a syscall, the main cost
+    // of a handshake here): the connection is corked until the session has queued its open packet,
+    // which ws lets us do synchronously. `uncork` runs once, at the latest when ws returns.
+    let corked = true;
+    const uncork = (): void => {
+      if (!corked) return;
+      corked = false;
+      socket.uncork();
+    };
+    socket.cork();
     try {
-      const id: unknown = await this.generateId(req);
-      if (typeof id === 'string' && id !== '') return id;
-      throw new TypeError('generateId() must return a non-empty string');
-    } catch (error) {
-      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'ID_GENERATION_ERROR', error });
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        res?.release();
+        this.#onWebSocket(req, socket, ws, sessionId, uncork);
+      });
+    } finally {
+      uncork();
     }
   }
 
-  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined): void {
+  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined, uncork: () => void): void {
     // Until a transport owns it, an error (reset, bad frame) must not be unhandled.
     ws.on('error', wsOnIgnoredError);
     this.#inFlight.adoptWebSocket(raw, ws);
@@ -285,7 +311,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         ws.terminate();
         return;
       }
-      const socket = this.#register(id, req, new WebSocketTransport(ws));
+      const socket = this.#register(id, req, new WebSocketTransport(ws, raw));
+      // The open packet is queued: write it with the 101 now, before the rest of the setup.
+      uncork();
       forgetQuery(req);
       sessionInternals.compactRequest(socket);
       this.emit('connection', socket);
@@ -302,7 +330,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ws.close();
       return;
     }
-    sessionInternals.upgrade(client, new WebSocketTransport(ws));
+    sessionInternals.upgrade(client, new WebSocketTransport(ws, raw));
   }
 
   #register(id: string, req: IncomingMessage, transport: TransportBase): EngineSocket {

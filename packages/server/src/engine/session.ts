@@ -28,6 +28,13 @@ interface QueuedPacket {
   readonly callback: (() => void) | undefined;
 }
 
+/**
+ * Sessions whose flushes are held by cork(), with how many uncork() calls they wait for. A Map rather
+ * than a field: corks last one synchronous block, so an idle session pays nothing for them (heap per
+ * idle session).
+ */
+const corked = new Map<EngineSocket, number>();
+
 /** The empty write buffer of every session (frozen: a push would be a bug). */
 const NO_PACKETS: QueuedPacket[] = [];
 Object.freeze(NO_PACKETS);
@@ -155,10 +162,43 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /**
+   * Holds what is sent until the matching uncork(), then hands it to the transport in one write (one
+   * TCP write over WebSocket), as `Writable#cork()`. The transport's `writable` is not changed by it;
+   * close() ends the hold first. Used by the Socket.IO layer so a CONNECT answer and what 'connection'
+   * listeners emit right away leave together.
+   *
+   * @example
+   * socket.cork();
+   * socket.send('a');
+   * socket.send('b');
+   * socket.uncork(); // 'a' and 'b' leave in one transport write
+   */
+  cork(): this {
+    if (this.#state === 'closed') return this;
+    corked.set(this, (corked.get(this) ?? 0) + 1);
+    return this;
+  }
+
+  /** Ends one cork(); the last one flushes what was held (when the transport is writable). */
+  uncork(): this {
+    const count = corked.get(this);
+    if (count === undefined) return this;
+    if (count > 1) {
+      corked.set(this, count - 1);
+      return this;
+    }
+    corked.delete(this);
+    this.#flush();
+    return this;
+  }
+
+  /**
    * Graceful close: what is buffered is flushed first, then a close packet goes out.
    * `discard` skips waiting for the client (used on server shutdown).
    */
   close(discard = false): this {
+    // What a cork() held goes out first, as it would have without the hold.
+    if (corked.delete(this)) this.#flush();
     if (discard && (this.#state === 'open' || this.#state === 'closing')) {
       this.#closeTransport(true);
       return this;
@@ -303,6 +343,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   #flush(): void {
     if (this.#state === 'closed' || !this.#transport.writable || this.#writeBuffer.length === 0) return;
+    if (corked.size !== 0 && corked.has(this)) return;
     const batch = this.#writeBuffer;
     this.#writeBuffer = NO_PACKETS;
     const packets = batch.map((queued) => queued.packet);
@@ -329,6 +370,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   #onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.#state === 'closed') return;
     this.#setState('closed');
+    corked.delete(this);
     this.#heartbeat.queue?.remove(this.#heartbeat);
     if (this.#closeAfterDrain !== null) this.off('drain', this.#closeAfterDrain);
     this.#closeAfterDrain = null;

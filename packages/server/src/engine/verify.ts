@@ -15,15 +15,15 @@ export interface VerifyContext {
   sessionTransport(sid: string): TransportName | undefined;
 }
 
+/** A refusal, or undefined when the request may proceed. */
+export type Verdict = EngineRequestError | undefined;
+
 /**
  * engine.io's `verify()`: transport, Origin header, session / handshake rules, allowRequest, protocol
- * version, in the reference's order. Resolves undefined when the request may proceed.
+ * version, in the reference's order. Synchronous unless an allowRequest is set (then a promise that
+ * never rejects): the default WebSocket handshake is answered in the tick it arrived.
  */
-export async function verifyRequest(
-  ctx: VerifyContext,
-  req: IncomingMessage,
-  upgrade: boolean,
-): Promise<EngineRequestError | undefined> {
+export function verifyRequest(ctx: VerifyContext, req: IncomingMessage, upgrade: boolean): Verdict | Promise<Verdict> {
   const query = queryOf(req);
   const transport = query.get('transport');
   if (transport === null || !isTransportName(transport) || !ctx.transports.includes(transport)) {
@@ -59,8 +59,11 @@ export async function verifyRequest(
   if (transport === 'websocket' && !upgrade) {
     return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
   }
-  const refusal = await runAllowRequest(ctx.allowRequest, req);
-  if (refusal !== undefined) return refusal;
+  if (ctx.allowRequest === undefined) return verifyHandshakeProtocol(query);
+  return runAllowRequest(ctx.allowRequest, req).then((refusal) => refusal ?? verifyHandshakeProtocol(query));
+}
+
+function verifyHandshakeProtocol(query: URLSearchParams): Verdict {
   // A missing EIO means v3 (engine.io's rule), which is not supported.
   if (query.get('EIO') !== '4') {
     // engine.io reports the version it assumed: 3 for anything but "4".
@@ -69,8 +72,7 @@ export async function verifyRequest(
   return undefined;
 }
 
-function runAllowRequest(allow: AllowRequest | undefined, req: IncomingMessage): Promise<EngineRequestError | undefined> {
-  if (allow === undefined) return Promise.resolve(undefined);
+function runAllowRequest(allow: AllowRequest, req: IncomingMessage): Promise<Verdict> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (err: string | null | undefined, ok: boolean): void => {
