@@ -7,7 +7,10 @@ import type { EventsMap } from './typed-events.js';
 export interface ServerOptions extends EngineServerOptions {
   /** Path of the endpoint. Default '/socket.io'. */
   path: string;
-  /** Accepted for compatibility; the client bundle is not served. Default false. */
+  /**
+   * Serve the browser client from the installed `@switchback/client` under the path (`socket.io.js`,
+   * `.min.js`, `.esm.min.js` and their maps), as Socket.IO does. Default true.
+   */
   serveClient: boolean;
   /** Adapter class or factory, one instance per namespace. Default the in-memory adapter. */
   adapter: AdapterConstructor;

@@ -191,7 +191,8 @@ describe('Server: connecting', () => {
     const io = makeServer();
     expect(io.path()).toBe('/socket.io');
     expect(io.connectTimeout()).toBe(45000);
-    expect(io.serveClient()).toBe(false);
+    expect(io.serveClient()).toBe(true);
+    expect(makeServer({ serveClient: false }).serveClient()).toBe(false);
     expect(io.engine.opts.path).toBe('/socket.io/');
     const custom = makeServer({ path: '/rt/', pingInterval: 1234 });
     expect(custom.engine.opts.path).toBe('/rt/');

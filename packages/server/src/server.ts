@@ -7,6 +7,7 @@ import type { SocketPacket } from '@switchback/protocol';
 import { InMemoryAdapter } from './adapter.js';
 import type { AdapterConstructor, EncodedPacket } from './adapter.js';
 import { Client } from './client.js';
+import { mountClientFiles, serveClientFile } from './client-files.js';
 import { EngineServer } from './engine/index.js';
 import type { EngineSocket } from './engine/index.js';
 import { MainNamespaceEntryPoints } from './main-namespace-entry-points.js';
@@ -65,7 +66,7 @@ export class Server<
   #engine: EngineServer | undefined;
   #engineOptions: Partial<ServerOptions>;
   #path = '/socket.io';
-  #serveClient = false;
+  #serveClient = true;
 
   constructor(opts?: Partial<ServerOptions>);
   constructor(srv?: AttachTarget, opts?: Partial<ServerOptions>);
@@ -78,7 +79,7 @@ export class Server<
     this.#engineOptions = { ...opts };
     this.path(opts.path ?? '/socket.io');
     this.connectTimeout(opts.connectTimeout ?? 45_000);
-    this.serveClient(opts.serveClient === true);
+    this.serveClient(opts.serveClient !== false);
     this.adapter(opts.adapter ?? InMemoryAdapter);
     this.sockets = this.of('/');
     if (target !== undefined) this.attach(target);
@@ -144,6 +145,8 @@ export class Server<
     }
     this.httpServer = server;
     this.engine.attach(server as HttpServer);
+    // As socket.io's attachServe: in front of the engine, which would answer these paths 400.
+    if (this.#serveClient) mountClientFiles(server as HttpServer, this.#clientFileOptions());
     return this;
   }
 
@@ -157,7 +160,16 @@ export class Server<
    * (so the app's own middleware runs first); other requests go to `next()`. Pair with attachUpgrade().
    */
   middleware(): Express {
-    return this.engine.middleware();
+    const engine = this.engine.middleware();
+    if (!this.#serveClient) return engine;
+    const options = this.#clientFileOptions();
+    return (req, res, next) => {
+      if (!serveClientFile(req, res, options)) engine(req, res, next);
+    };
+  }
+
+  #clientFileOptions(): { path: string; cors: ServerOptions['cors'] } {
+    return { path: this.#path, cors: this.#engineOptions.cors };
   }
 
   /** Listens only for WebSocket upgrades under the path on `httpServer` (Express style). */
