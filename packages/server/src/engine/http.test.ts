@@ -1,9 +1,11 @@
 // Integration with http.Server / Express: attach, middleware(), use(), allowRequest, CORS, cookie, headers.
 import express from 'express';
 import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { serializeCookie, resolveCookieOptions } from './cookie.js';
 import { EngineServer } from './server.js';
+import type { EngineMiddleware } from './server.js';
 import { RawWebSocket, decode, handshake, request, useTestServers, wsUrl } from './test-helpers.js';
 import type { TestServer } from './test-helpers.js';
 
@@ -73,6 +75,66 @@ describe('use() middlewares', () => {
     expect(denied.status).toBe(400);
     expect(JSON.parse(denied.body)).toEqual({ code: 3, message: 'Bad request' });
     expect(seen).toEqual(['http', 'upgrade', 'http']);
+  });
+});
+
+/**
+ * What express-session does through on-headers: its cookie is set when writeHead() runs (appended to
+ * any Set-Cookie already there), and next() comes from its store a tick later.
+ */
+function cookieOnWriteHead(cookie: string, fired: string[]): EngineMiddleware {
+  return (req, res, next) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      fired.push(req.headers.upgrade === undefined ? 'http' : 'upgrade');
+      const previous = this.getHeader('Set-Cookie');
+      const cookies = previous === undefined ? [] : Array.isArray(previous) ? previous : [String(previous)];
+      this.setHeader('Set-Cookie', [...cookies, cookie]);
+      return Reflect.apply(writeHead, this, args) as ServerResponse;
+    } as ServerResponse['writeHead'];
+    setImmediate(() => next());
+  };
+}
+
+describe('use() middlewares hooking writeHead (express-session)', () => {
+  it('headers set when writeHead() runs are on the 101, with those of setHeader()', async () => {
+    const server = await started();
+    const fired: string[] = [];
+    server.engine.use(cookieOnWriteHead('connect.sid=s%3Aabc; Path=/; HttpOnly', fired));
+    server.engine.use((_req, res, next) => {
+      res.setHeader('X-Plain', 'yes');
+      next();
+    });
+    const ws = new RawWebSocket(wsUrl(server, 'EIO=4&transport=websocket'));
+    const upgradeHeaders = await new Promise<Record<string, unknown>>((resolve) =>
+      ws.ws.once('upgrade', (res) => resolve(res.headers)),
+    );
+    expect(upgradeHeaders['set-cookie']).toEqual(['connect.sid=s%3Aabc; Path=/; HttpOnly']);
+    expect(upgradeHeaders['x-plain']).toBe('yes');
+    expect(String(await ws.next())).toMatch(/^0\{"sid"/);
+    ws.ws.close();
+    // Polling answers go through the real response: the same hook runs there.
+    const polled = await request(`${server.url}?EIO=4&transport=polling`);
+    expect(polled.headers.get('set-cookie')).toBe('connect.sid=s%3Aabc; Path=/; HttpOnly');
+    expect(fired).toEqual(['upgrade', 'http']);
+  });
+
+  it('a middleware ending the response still refuses the upgrade; next(err) answers 400', async () => {
+    const server = await started();
+    const fired: string[] = [];
+    server.engine.use(cookieOnWriteHead('connect.sid=x', fired));
+    server.engine.use((req, res, next) => {
+      if (req.url?.includes('deny=end') === true) {
+        res.writeHead(401);
+        res.end();
+      } else if (req.url?.includes('deny=next') === true) next(new Error('denied'));
+      else next();
+    });
+    await expect(RawWebSocket.open(wsUrl(server, 'EIO=4&transport=websocket&deny=end'))).rejects.toThrow();
+    await expect(RawWebSocket.open(wsUrl(server, 'EIO=4&transport=websocket&deny=next'))).rejects.toThrow('HTTP 400');
+    expect(server.engine.clientsCount).toBe(0);
+    // The refusing middleware's own writeHead() ran the hook; no WebSocket was answered.
+    expect(fired).toEqual(['upgrade']);
   });
 });
 

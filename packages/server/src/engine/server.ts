@@ -274,7 +274,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return;
     }
     if (res !== undefined) {
-      if (res.writableEnded) return;
+      if (res.ended) return;
+      // As engine.io after its middlewares: hooks on writeHead (express-session's cookie) run now,
+      // and the ws 'headers' hook then copies what the response holds into the 101.
+      res.writeHead(101);
+      if (res.ended) return;
       this.#upgradeResponses.set(req, res);
     }
     // The 101 answer and the open packet leave in one TCP write (a write is a syscall, the main cost

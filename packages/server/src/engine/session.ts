@@ -206,7 +206,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (this.#state !== 'open') return this;
     this.#setState('closing');
     if (this.#writeBuffer.length > 0) {
-      this.#closeAfterDrain = () => this.#closeTransport(false);
+      this.#closeAfterDrain = () => {
+        this.#closeAfterDrain = null;
+        this.#closeTransport(false);
+      };
       this.once('drain', this.#closeAfterDrain);
       return this;
     }
@@ -384,15 +387,27 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.emit('close', reason, description);
   }
 
+  /**
+   * The client sent `5` over `next` (the session is open or closing). Order matters: the session is
+   * on `next` before polling is let go, because discarding polling finishes a graceful close that
+   * waited for a GET the paused client will never send, and that close (#onClose, synchronously)
+   * must take down the transport the session is on by then, not leave `next` open to nothing.
+   */
   #commitUpgrade(next: TransportBase): void {
+    const previous = this.#transport;
     this.#upgraded = true;
+    this.#detachTransport(previous);
+    this.#setTransport(next);
+    // As engine.io, 'upgrade' then (when closing) 'close'; listeners may close the session here.
+    this.emit('upgrade', next);
+    // What waited for a writable transport goes out over `next`; a close waiting for that drain
+    // (#closeAfterDrain) runs from here, or from `next`'s 'ready' if it is still writing the probe.
+    this.#flush();
     // The held GET (if any) is answered by the old transport's close; nothing is buffered there:
     // packets only leave this session's buffer when a transport is writable.
-    this.#clearTransport();
-    this.#setTransport(next);
-    this.emit('upgrade', next);
-    this.#flush();
-    if (this.#state === 'closing') next.close(() => this.#onClose('forced close'));
+    previous.discard();
+    previous.close();
+    if (this.#state === 'closing' && this.#closeAfterDrain === null) this.#closeTransport(false);
   }
 
   #upgradeHost(): UpgradeHost {

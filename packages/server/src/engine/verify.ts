@@ -119,10 +119,12 @@ function runMiddleware(middleware: EngineMiddleware, req: IncomingMessage, res: 
 
 /**
  * The response object middlewares get on an upgrade: headers they set are added to the 101 answer;
- * end() refuses the upgrade (as engine.io's WebSocketResponse).
+ * end() refuses the upgrade (as engine.io's WebSocketResponse). It writes nothing itself: ws writes
+ * the 101.
  */
 export class UpgradeResponse extends ServerResponse {
   readonly #socket: Duplex;
+  #ended = false;
   readonly #onSocketClose = (): void => {
     this.emit('close');
   };
@@ -142,7 +144,23 @@ export class UpgradeResponse extends ServerResponse {
     if (this.listenerCount('close') === 0) this.#socket.off('close', this.#onSocketClose);
   }
 
+  /** A middleware ended this response: the upgrade is refused. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Called by the server once the middlewares ran, as engine.io does, so that what hooks into it
+   * (express-session sets its cookie from an on-headers wrapper of writeHead) lands in the 101.
+   * Writes nothing and ignores its arguments (as engine.io's): ws writes the 101, from the headers
+   * set on this response, and setHeader() keeps working afterwards.
+   */
+  override writeHead(..._args: unknown[]): this {
+    return this;
+  }
+
   override end(..._args: unknown[]): this {
+    this.#ended = true;
     this.emit('finish');
     this.#socket.destroy();
     return this;
