@@ -119,6 +119,21 @@ describe('use() middlewares hooking writeHead (express-session)', () => {
     expect(fired).toEqual(['upgrade', 'http']);
   });
 
+  it('several cookies set by middlewares reach the 101 as one Set-Cookie line each', async () => {
+    const server = await started();
+    server.engine.use(cookieOnWriteHead('a=1; Path=/', []));
+    server.engine.use(cookieOnWriteHead('b=2; Path=/; HttpOnly', []));
+    const ws = new RawWebSocket(wsUrl(server, 'EIO=4&transport=websocket'));
+    const upgradeHeaders = await new Promise<Record<string, unknown>>((resolve) =>
+      ws.ws.once('upgrade', (res) => resolve(res.headers)),
+    );
+    // Node's client parser keeps Set-Cookie lines apart (an array), so two lines read as two entries
+    // (in the order the writeHead hooks ran: the last one installed runs first).
+    expect(upgradeHeaders['set-cookie']).toEqual(['b=2; Path=/; HttpOnly', 'a=1; Path=/']);
+    expect(String(await ws.next())).toMatch(/^0\{"sid"/);
+    ws.ws.close();
+  });
+
   it('a middleware ending the response still refuses the upgrade; next(err) answers 400', async () => {
     const server = await started();
     const fired: string[] = [];

@@ -387,11 +387,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #onWebSocketHeaders(lines: string[], req: IncomingMessage): void {
-    const headers = headersOf(this.#upgradeResponses.get(req));
+    const res = this.#upgradeResponses.get(req);
     this.#upgradeResponses.delete(req);
+    const headers = headersOf(res);
+    // Each cookie a middleware set needs its own Set-Cookie line: joined with ", " (as the string-typed
+    // 'headers' event would have them) a browser reads them as one broken cookie.
+    const cookies = res?.getHeader('set-cookie');
+    if (Array.isArray(cookies)) delete headers['set-cookie'];
     // The session id is not known yet here, so (as engine.io) no cookie on a WebSocket handshake.
     this.#decorateHeaders(headers, req, undefined, !queryOf(req).has('sid'));
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    if (Array.isArray(cookies)) for (const cookie of cookies) lines.push(`set-cookie: ${cookie}`);
   }
 
   #upgradesFor(transport: TransportName): string[] {
