@@ -161,7 +161,9 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
         if (status > 199 && status < 300) return text;
         // The server answers errors as JSON `{code, message}` (e.g. 400 "Session ID unknown").
         const message = /"message":\s*"([^"]*)"/.exec(text)?.[1];
-        throw engineError('POLL_HTTP_STATUS', 'polling', text, status, `HTTP ${status}${message === undefined ? '' : `: ${message}`}`);
+        // An unknown session behind several servers is nearly always a load balancer without stickiness.
+        const hint = message === 'Session ID unknown' ? ' (are sticky sessions enabled?)' : '';
+        throw engineError('POLL_HTTP_STATUS', 'polling', text, status, `HTTP ${status}${message === undefined ? '' : `: ${message}`}${hint}`);
       },
       (err: unknown) => {
         done();
