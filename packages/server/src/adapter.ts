@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { encodeSocketPacket } from '@switchback/protocol';
 import type { BinaryLike, SocketPacket } from '@switchback/protocol';
+import type { ConnectionStateRecoveryOptions } from './server-options.js';
 
 export type Room = string;
 export type SocketId = string;
@@ -52,6 +53,22 @@ export interface AdapterNamespace {
   readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
   /** @internal The next acknowledgement id of this namespace (shared by its sockets and broadcasts). */
   _nextAckId(): number;
+  /** The server's options, as socket.io's `nsp.server.opts` (a session-aware adapter reads its window there). */
+  readonly server?: { readonly opts: { readonly connectionStateRecovery?: ConnectionStateRecoveryOptions } };
+}
+
+/** What a socket leaves behind when its connection is lost with connection state recovery on. */
+export interface SessionToPersist {
+  sid: SocketId;
+  /** Private session id: only the client it was sent to knows it. */
+  pid: string;
+  rooms: Room[];
+  data: unknown;
+}
+
+/** A session found again by restoreSession(): the packets missed are the `data` arrays of EVENTs. */
+export interface RestoredSession extends SessionToPersist {
+  missedPackets: unknown[][];
 }
 
 export interface AdapterEvents {
@@ -94,6 +111,16 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
   delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
   disconnectSockets(opts: BroadcastOptions, close: boolean): Promise<void> | void;
   serverSideEmit(packet: unknown[]): void;
+  /**
+   * Connection state recovery: keeps a session whose connection was lost (called only when the
+   * server's `connectionStateRecovery` option is set; optional for adapters that do not support it).
+   */
+  persistSession?(session: SessionToPersist): Promise<void> | void;
+  /**
+   * The session of `pid` with the packets sent to it after `offset` (the last offset the client saw;
+   * undefined when it saw none), or null when it cannot be restored completely.
+   */
+  restoreSession?(pid: string, offset: string | undefined): Promise<RestoredSession | null> | RestoredSession | null;
 }
 
 /** A class (`new Adapter(nsp)`) or a factory (`(nsp) => adapter`), given as the `adapter` option. */
@@ -240,6 +267,13 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   serverSideEmit(_packet: unknown[]): void {
     // Same message as socket.io-adapter: there is no other server to reach.
     console.warn('this adapter does not support the serverSideEmit() functionality');
+  }
+
+  /** No recovery here (see SessionAwareAdapter, the default when the option is on). */
+  persistSession(_session: SessionToPersist): void {}
+
+  restoreSession(_pid: string, _offset: string | undefined): Promise<RestoredSession | null> | RestoredSession | null {
+    return null;
   }
 
   #encode(packet: SocketPacket): EncodedPacket {

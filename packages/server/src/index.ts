@@ -1,5 +1,6 @@
 export { Server } from './server.js';
 export type { ServerOptions, ServerReservedEventsMap } from './server.js';
+export type { ConnectionStateRecoveryOptions } from './server-options.js';
 export { Namespace } from './namespace.js';
 export type { NamespaceMiddleware, NamespaceReservedEventsMap } from './namespace.js';
 export { ParentNamespace } from './parent-namespace.js';
@@ -10,6 +11,7 @@ export { Client } from './client.js';
 export { BroadcastOperator } from './broadcast.js';
 export type { RemoteSocket } from './broadcast.js';
 export { InMemoryAdapter, createAdapter } from './adapter.js';
+export { SessionAwareAdapter } from './session-aware-adapter.js';
 export type {
   Adapter,
   AdapterConstructor,
@@ -19,7 +21,9 @@ export type {
   BroadcastFlags,
   BroadcastOptions,
   EncodedPacket,
+  RestoredSession,
   Room,
+  SessionToPersist,
   SocketId,
   WriteOptions,
 } from './adapter.js';

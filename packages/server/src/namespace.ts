@@ -1,10 +1,11 @@
 import { createAdapter } from './adapter.js';
-import type { Adapter, AdapterConstructor, Room, SocketId } from './adapter.js';
+import type { Adapter, AdapterConstructor, RestoredSession, Room, SocketId } from './adapter.js';
 import { RESERVED_EVENTS } from '@switchback/protocol';
 import { BroadcastOperator } from './broadcast.js';
 import type { RemoteSocket } from './broadcast.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
+import type { ConnectionStateRecoveryOptions } from './server-options.js';
 import { Socket } from './socket.js';
 import type { ExtendedError } from './socket-types.js';
 import { StrictEventEmitter } from './typed-events.js';
@@ -67,6 +68,8 @@ export class Namespace<
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   adapter: Adapter;
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** @internal The server's connectionStateRecovery (defaults filled in); undefined when off. */
+  readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
 
   readonly #fns: Array<NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
   readonly #adapterFactory: AdapterConstructor | undefined;
@@ -82,6 +85,7 @@ export class Namespace<
     super();
     this.server = server;
     this.name = name;
+    this._recovery = server._recovery;
     this.#adapterFactory = adapterFactory;
     this.adapter = createAdapter(adapterFactory ?? server._adapterConstructor, this);
     void this.adapter.init();
@@ -224,14 +228,44 @@ export class Namespace<
   /**
    * @internal A CONNECT for this namespace: runs the middleware, then either refuses (CONNECT_ERROR with
    * the error's message and data) or connects and emits `connection`. `onConnect` runs before the event.
+   * With connection state recovery, a CONNECT carrying a `pid` (and the last `offset` seen) first asks
+   * the adapter for that session; a restored socket skips the middleware unless told otherwise.
    */
   _add(
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown> | undefined,
     onConnect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-  ): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    const socket = new Socket(this, client, auth);
-    this.#run(socket, (err) => {
+  ): void {
+    const recovery = this._recovery;
+    const pid = auth?.['pid'];
+    const offset = auth?.['offset'];
+    // An offset that is not a string fails closed (a new session), as socket.io.
+    if (recovery === undefined || typeof pid !== 'string' || (offset !== undefined && typeof offset !== 'string')) {
+      this.#admit(client, auth, onConnect, undefined);
+      return;
+    }
+    void this.#restore(pid, offset).then((session) => {
+      if (client.conn.readyState === 'open') this.#admit(client, auth, onConnect, session ?? undefined);
+    });
+  }
+
+  /** The adapter's answer for `pid`; null when it has none or fails (the client then starts afresh). */
+  async #restore(pid: string, offset: string | undefined): Promise<RestoredSession | null> {
+    try {
+      return (await this.adapter.restoreSession?.(pid, offset)) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  #admit(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown> | undefined,
+    onConnect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+    session: RestoredSession | undefined,
+  ): void {
+    const socket = new Socket(this, client, auth, session);
+    const connect = (err?: ExtendedError): void => {
       process.nextTick(() => {
         // The session may have ended while an async middleware was running.
         if (client.conn.readyState !== 'open') {
@@ -251,8 +285,9 @@ export class Namespace<
           this.emitReserved('connection', socket);
         });
       });
-    });
-    return socket;
+    };
+    if (session !== undefined && this._recovery?.skipMiddlewares === true) connect();
+    else this.#run(socket, connect);
   }
 
   /** @internal */

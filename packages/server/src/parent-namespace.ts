@@ -17,14 +17,20 @@ export type ParentNspNameMatchFn = (
 /** Broadcasts of a parent namespace go to every child (each encodes with its own name). */
 class ParentBroadcastAdapter extends InMemoryAdapter {
   readonly #children: ReadonlySet<Namespace<EventsMap, EventsMap, EventsMap, unknown>>;
+  /** With connection state recovery each child appends its own offset: each needs its own arguments. */
+  readonly #copyData: boolean;
 
   constructor(nsp: AdapterNamespace, children: ReadonlySet<Namespace<EventsMap, EventsMap, EventsMap, unknown>>) {
     super(nsp);
     this.#children = children;
+    this.#copyData = nsp.server?.opts.connectionStateRecovery !== undefined;
   }
 
   override broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
-    for (const child of this.#children) child.adapter.broadcast({ ...packet }, opts);
+    for (const child of this.#children) {
+      const data = this.#copyData && Array.isArray(packet.data) ? [...(packet.data as unknown[])] : packet.data;
+      child.adapter.broadcast({ ...packet, data }, opts);
+    }
   }
 }
 

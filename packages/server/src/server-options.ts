@@ -3,6 +3,14 @@ import type { EngineServerOptions } from './engine/index.js';
 import type { Namespace, NamespaceReservedEventsMap } from './namespace.js';
 import type { EventsMap } from './typed-events.js';
 
+/** The `connectionStateRecovery` option: clients that lose their connection may come back as they were. */
+export interface ConnectionStateRecoveryOptions {
+  /** Milliseconds a lost session and the packets sent meanwhile are kept. Default 120000 (2 minutes). */
+  maxDisconnectionDuration?: number;
+  /** Skip the namespace middlewares for a restored socket. Default true. */
+  skipMiddlewares?: boolean;
+}
+
 /** Options of `new Server()`: socket.io's names and defaults, engine options included. */
 export interface ServerOptions extends EngineServerOptions {
   /** Path of the endpoint. Default '/socket.io'. */
@@ -18,6 +26,13 @@ export interface ServerOptions extends EngineServerOptions {
   connectTimeout: number;
   /** Remove a dynamic child namespace once its last socket leaves. Default false. */
   cleanupEmptyChildNamespaces: boolean;
+  /**
+   * Connection state recovery, off unless given: a client whose connection was lost (network, ping
+   * timeout, server-side close) and that reconnects within `maxDisconnectionDuration` gets the same
+   * socket id, rooms and `socket.data` back, and the events it missed; `socket.recovered` is then true.
+   * Every event sent without ack then carries an offset as its last argument.
+   */
+  connectionStateRecovery: ConnectionStateRecoveryOptions;
 }
 
 export interface ServerReservedEventsMap<
@@ -35,6 +50,7 @@ const SOCKET_LAYER_KEYS: ReadonlySet<string> = new Set([
   'adapter',
   'connectTimeout',
   'cleanupEmptyChildNamespaces',
+  'connectionStateRecovery',
 ]);
 
 /** The engine's share of the options: everything but the socket layer's keys, path with its slash. */

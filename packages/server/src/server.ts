@@ -15,7 +15,8 @@ import { Namespace } from './namespace.js';
 import type { NamespaceReservedEventsMap } from './namespace.js';
 export type { ServerOptions, ServerReservedEventsMap } from './server-options.js';
 import { toEngineOptions } from './server-options.js';
-import type { ServerOptions } from './server-options.js';
+import type { ConnectionStateRecoveryOptions, ServerOptions } from './server-options.js';
+import { DEFAULT_MAX_DISCONNECTION_DURATION, SessionAwareAdapter } from './session-aware-adapter.js';
 import { ParentNamespace } from './parent-namespace.js';
 import type { ParentNspNameMatchFn } from './parent-namespace.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
@@ -55,6 +56,8 @@ export class Server<
   _adapterConstructor: AdapterConstructor = InMemoryAdapter;
   /** @internal */
   _connectTimeoutMs = 45_000;
+  /** @internal connectionStateRecovery with its defaults filled in; undefined when off. */
+  readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   /** The packet encoder, under socket.io's name: adapters built on socket.io-adapter encode with it. */
   readonly encoder: { encode(packet: SocketPacket): EncodedPacket } = { encode: (packet) => encodeSocketPacket(packet) };
 
@@ -75,12 +78,21 @@ export class Server<
     let target: AttachTarget | undefined;
     if (typeof srv === 'object' && !isListenable(srv)) opts = srv;
     else target = srv;
+    if (opts.connectionStateRecovery !== undefined) {
+      const given = opts.connectionStateRecovery;
+      this._recovery = {
+        maxDisconnectionDuration: given.maxDisconnectionDuration ?? DEFAULT_MAX_DISCONNECTION_DURATION,
+        skipMiddlewares: given.skipMiddlewares ?? true,
+      };
+      // As socket.io: adapters read the window in nsp.server.opts (the caller's object is left alone).
+      opts = { ...opts, connectionStateRecovery: this._recovery };
+    }
     this.opts = opts;
     this.#engineOptions = { ...opts };
     this.path(opts.path ?? '/socket.io');
     this.connectTimeout(opts.connectTimeout ?? 45_000);
     this.serveClient(opts.serveClient !== false);
-    this.adapter(opts.adapter ?? InMemoryAdapter);
+    this.adapter(opts.adapter ?? (this._recovery === undefined ? InMemoryAdapter : SessionAwareAdapter));
     this.sockets = this.of('/');
     if (target !== undefined) this.attach(target);
   }

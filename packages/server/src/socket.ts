@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PacketType, RESERVED_EVENTS } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
-import type { Adapter, BroadcastFlags, EncodedPacket, Room, SocketId, WriteOptions } from './adapter.js';
+import type { Adapter, BroadcastFlags, EncodedPacket, RestoredSession, Room, SocketId, WriteOptions } from './adapter.js';
 import { BroadcastOperator } from './broadcast.js';
 import type { Client } from './client.js';
 import type { EngineSocket } from './engine/index.js';
@@ -54,9 +54,12 @@ export class Socket<
   readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** Random id, different from the engine session id; the socket is always in the room of that name. */
   readonly id: SocketId;
-  /** Always false: connection state recovery is not implemented. */
-  get recovered(): false {
-    return false;
+  /**
+   * Whether this socket is a lost one come back with its id, rooms, data and missed events
+   * (connection state recovery; always false when the option is off).
+   */
+  get recovered(): boolean {
+    return recoveries.get(this)?.recovered === true;
   }
   #data: SocketData | typeof NO_DATA = NO_DATA;
   connected = false;
@@ -79,13 +82,23 @@ export class Socket<
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     auth: Record<string, unknown> | undefined,
+    session?: RestoredSession,
   ) {
     super();
     this.nsp = nsp;
     this.client = client;
     this.#adapter = nsp.adapter;
-    this.id = randomId(15);
     this.#auth = auth;
+    if (nsp._recovery === undefined) {
+      this.id = randomId(15);
+    } else if (session === undefined) {
+      this.id = randomId(15);
+      recoveries.set(this, { pid: randomId(15), recovered: false, restore: undefined });
+    } else {
+      this.id = session.sid;
+      this.#data = session.data as SocketData;
+      recoveries.set(this, { pid: session.pid, recovered: true, restore: session });
+    }
   }
 
   /** The request that opened the session, as socket.io's `socket.handshake` (same object on every read). */
@@ -138,6 +151,11 @@ export class Socket<
       const id = this.nsp._nextAckId();
       this.acks.set(id, this.#withTimeout(id, last as Ack, flags.timeout));
       packet.id = id;
+    } else if (this.nsp._recovery !== undefined) {
+      // Through the adapter to this socket's own room, so that it is kept (with its offset) and sent
+      // again if the connection is lost; the adapter notifies the outgoing listeners.
+      this.#adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+      return true;
     }
     this.#notifyOutgoing(data);
     this.client._packet(packet, toWriteOptions(flags));
@@ -283,7 +301,20 @@ export class Socket<
   _onconnect(): void {
     this.connected = true;
     void this.join(this.id);
-    this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } });
+    const recovery = recoveries.get(this);
+    if (recovery === undefined) {
+      this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } });
+      return;
+    }
+    const session = recovery.restore;
+    if (session !== undefined) {
+      void this.join(session.rooms);
+      // Before the CONNECT answer, as socket.io (its upstream test checks this order): both clients
+      // buffer events until they are connected, then emit them in order.
+      for (const data of session.missedPackets) this.#packet({ type: PacketType.EVENT, nsp: this.nsp.name, data });
+      recovery.restore = undefined;
+    }
+    this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id, pid: recovery.pid } });
   }
 
   /** @internal A decoded packet for this namespace. */
@@ -337,6 +368,12 @@ export class Socket<
   _onclose(reason: DisconnectReason, description?: unknown): this {
     if (!this.connected) return this;
     this.emitReserved('disconnecting', reason, description);
+    const recovery = recoveries.get(this);
+    if (recovery !== undefined && RECOVERABLE_REASONS.has(reason)) {
+      const persisted = this.#adapter.persistSession?.({ sid: this.id, pid: recovery.pid, rooms: [...this.rooms], data: this.data });
+      // A store that failed only means this session cannot come back: the client then starts afresh.
+      if (persisted instanceof Promise) persisted.catch(() => undefined);
+    }
     this._cleanup();
     this.client._remove(this);
     this.connected = false;
@@ -429,6 +466,28 @@ export class Socket<
     return new BroadcastOperator(this.#adapter, new Set(), new Set([this.id]), flags === NO_FLAGS ? {} : flags);
   }
 }
+
+/** The disconnections after which a session is kept for connection state recovery, as socket.io's. */
+const RECOVERABLE_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
+  'transport error',
+  'transport close',
+  'forced close',
+  'ping timeout',
+  'server shutting down',
+  'forced server close',
+]);
+
+/**
+ * Connection state recovery of each socket (only while the option is on): out of the Socket so that
+ * sockets of servers without it carry no extra field (heap per idle socket). `restore` is the session
+ * it came back with, until its rooms are joined and its missed packets sent.
+ */
+interface Recovery {
+  readonly pid: string;
+  readonly recovered: boolean;
+  restore: RestoredSession | undefined;
+}
+const recoveries = new WeakMap<object, Recovery>();
 
 // Shared by every socket until it sets a flag or a catch-all listener; never mutated (replaced instead).
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
