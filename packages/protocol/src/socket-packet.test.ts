@@ -187,6 +187,11 @@ describe('decoder errors', () => {
     expect(codeOf(decodeAll(chunks))).toBe(code);
   });
 
+  it.each(['5woooot', '5', '5-["x"]'])('a bad attachment count (%j) reads "Illegal attachments", as socket.io-parser says', (chunk) => {
+    const result = new SocketPacketDecoder().add(chunk);
+    expect(isProtocolError(result) && result.message).toBe('Illegal attachments');
+  });
+
   it('rejects a chunk that is neither text nor binary with INVALID_DATA', () => {
     expect(codeOf(new SocketPacketDecoder().add({ type: 2 } as unknown as string))).toBe('INVALID_DATA');
   });

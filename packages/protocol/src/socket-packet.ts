@@ -127,7 +127,8 @@ export function decodeSocketString(str: string, maxAttachments: number): SocketP
     // anyway), and more digits is over any limit.
     i = digitsEnd(str, 1);
     const count = Number(str.slice(1, Math.min(i, 17)));
-    if (str[i] !== '-' || !(count >= 1)) return fail('INVALID_ATTACHMENTS');
+    // socket.io-parser's wording, which apps and its test suite match on.
+    if (str[i] !== '-' || !(count >= 1)) return new ProtocolError('INVALID_ATTACHMENTS', 'Illegal attachments');
     if (count > maxAttachments || i > 17) return fail('TOO_MANY_ATTACHMENTS');
     packet.attachments = count;
     packet.type = (type -= 3) as PacketType;
