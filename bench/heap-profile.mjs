@@ -1,13 +1,16 @@
 // Server heap per idle session, optionally broken down from heap snapshots.
 //
-//   node --expose-gc bench/heap-profile.mjs [switchback|socketio] [websocket|polling] [sessions] [--snapshot] [--filter=TEXT]
+//   node --expose-gc bench/heap-profile.mjs [switchback|socketio] [websocket|polling] [sessions] [--snapshot] [--keep]
+//     [--filter=TEXT]
 //
-// Builds nothing: run `npm run build` first (Switchback is imported from its dist). Clients run in a child
-// process so only the server's heap is measured: heapUsed after forced GC, before and after `sessions`
-// idle clients connected (after 20 warm-up sessions came and went). With --snapshot, a heap snapshot is
+// Builds nothing: run `npm run build` first (Switchback is imported from its dist). Clients (the bench's own, from
+// lib/clients.mjs: same keep-alive agent, 50 opening at a time) run in a child process so only the server's heap
+// is measured: heapUsed after forced GC, before and after `sessions` idle clients connected (after 20 warm-up
+// sessions came and went), and the server's TCP connections per session. With --snapshot, a heap snapshot is
 // written before and after; once the server is closed, the nodes new in the second one are grouped by
 // (type:name <-edge- retainer) and listed per session, largest first. --filter=TEXT lists only nodes
-// whose label contains TEXT, with their retainer's retainer. Snapshots go to the OS temp dir and are deleted.
+// whose label contains TEXT, with their retainer's retainer. Snapshots go to the OS temp dir and are deleted
+// (--keep: kept, and their paths printed, for a closer look).
 import { createServer } from 'node:http';
 import { fork } from 'node:child_process';
 import { readFileSync, unlinkSync } from 'node:fs';
@@ -19,7 +22,8 @@ import { writeHeapSnapshot } from 'node:v8';
 const args = process.argv.slice(2);
 const [lib = 'switchback', transport = 'websocket', nArg = '500'] = args.filter((a) => !a.startsWith('--'));
 const n = Number(nArg);
-const wantSnapshot = args.includes('--snapshot');
+const keepSnapshots = args.includes('--keep');
+const wantSnapshot = keepSnapshots || args.includes('--snapshot');
 const filter = args.find((a) => a.startsWith('--filter='))?.slice('--filter='.length);
 
 if (process.env.HEAP_PROFILE_CLIENT) {
@@ -29,19 +33,22 @@ if (process.env.HEAP_PROFILE_CLIENT) {
 }
 
 async function runClients({ url, lib: clientLib, transport: t, n: count }) {
-  const { io } = clientLib === 'switchback' ? await import('@switchback/client') : await import('socket.io-client');
-  const sockets = [];
-  let connected = 0;
-  for (let i = 0; i < count; i += 1) {
-    const s = io(url, { transports: [t], forceNew: true, reconnection: false });
-    s.on('connect', () => {
-      connected += 1;
-      if (connected === count) process.send({ connected });
-    });
-    sockets.push(s);
-  }
+  // As the bench's idle step opens them, so the numbers match it.
+  const { openSession } = await import('./lib/clients.mjs');
+  const sessions = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const session = await openSession(clientLib, url, [t]);
+      sessions.push(session);
+      await session.opened;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(50, count) }, worker));
+  process.send({ connected: sessions.length });
   process.on('message', () => {
-    for (const s of sockets) s.close();
+    for (const s of sessions) s.close();
     process.exit(0);
   });
   process.on('disconnect', () => process.exit(0));
@@ -95,15 +102,21 @@ async function runServer() {
   const child = await open(n);
   const after = heapUsed();
   const snapAfter = wantSnapshot ? writeHeapSnapshot(join(tmpdir(), `heap-profile-${process.pid}-after.heapsnapshot`)) : undefined;
-  console.log(`${lib} ${transport}: ${((after - before) / n / 1024).toFixed(2)} KB/session (${n} sessions)`);
+  const connections = await new Promise((resolve) => http.getConnections((_, c) => resolve(c)));
+  console.log(
+    `${lib} ${transport}: ${((after - before) / n / 1024).toFixed(2)} KB/session (${n} sessions, ${(connections / n).toFixed(2)} TCP connections/session)`,
+  );
   await closeAll(child);
   await new Promise((resolve) => io.close(() => resolve()));
   if (snapBefore !== undefined && snapAfter !== undefined) {
     try {
       report(snapBefore, snapAfter);
     } finally {
-      unlinkSync(snapBefore);
-      unlinkSync(snapAfter);
+      if (keepSnapshots) console.log(`snapshots kept: ${snapBefore} ${snapAfter}`);
+      else {
+        unlinkSync(snapBefore);
+        unlinkSync(snapAfter);
+      }
     }
   }
   process.exit(0);

@@ -1,5 +1,5 @@
 // Behaviour kept while the per-session heap and per-packet work were cut: the own-room Set shared by
-// the adapter's two maps, the lazy handshake and data, and one dispatch tick per decoded batch.
+// the adapter's two maps, the lazy handshake (and auth) and data, and one dispatch tick per decoded batch.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from './server.js';
 import type { Socket } from './socket.js';
@@ -94,6 +94,17 @@ describe('socket.handshake and socket.data', () => {
     expect(socket.data).toEqual({ user: 'ann' });
     socket.data = null;
     expect(socket.data).toBeNull();
+  });
+});
+
+describe('socket.handshake.auth', () => {
+  it('is the CONNECT payload, kept until the handshake is first read', async () => {
+    const io = server();
+    const ready = new Promise<Socket>((resolve) => io.once('connection', resolve));
+    openFakeSession(io).receive('0{"token":"t1"}');
+    const socket = await ready;
+    expect(socket.handshake.auth).toEqual({ token: 't1' });
+    expect(socket.handshake).toBe(socket.handshake);
   });
 });
 

@@ -67,16 +67,17 @@ export class Socket<
   readonly #adapter: Adapter;
   // Created on first use: most sockets never wait for an ack or register middleware (heap per idle socket).
   #acks: Map<number, Ack> | undefined;
-  #fns: PacketMiddleware[] | undefined;
   #flags: BroadcastFlags = NO_FLAGS;
-  #anyListeners: readonly AnyListener[] = NO_LISTENERS;
-  #anyOutgoingListeners: readonly AnyListener[] = NO_LISTENERS;
+  /** Middleware and catch-all listeners: one shared empty record until the first is added. */
+  #hooks: Hooks = NO_HOOKS;
   #cleanedUp = false;
-  /** Built on first read from what it needs (heap per idle socket: most apps never read it). */
-  #handshake: Handshake | undefined;
-  /** The CONNECT payload; undefined when there was none (no `{}` per socket until handshake is read). */
-  readonly #auth: Record<string, unknown> | undefined;
-  readonly #issued = Date.now();
+  /**
+   * Built on first read from what it needs (heap per idle socket: most apps never read it); until
+   * then the CONNECT payload, if there was one (no `{}` per socket until the handshake is read).
+   */
+  #handshake: Handshake | PendingHandshake | undefined;
+  /** When the socket was created, as ms after CLOCK_BASE: a small integer, no boxed number per socket. */
+  readonly #issued = Date.now() - CLOCK_BASE;
 
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -88,7 +89,7 @@ export class Socket<
     this.nsp = nsp;
     this.client = client;
     this.#adapter = nsp.adapter;
-    this.#auth = auth;
+    if (auth !== undefined) this.#handshake = new PendingHandshake(auth);
     if (nsp._recovery === undefined) {
       this.id = randomId(15);
     } else if (session === undefined) {
@@ -103,7 +104,11 @@ export class Socket<
 
   /** The request that opened the session, as socket.io's `socket.handshake` (same object on every read). */
   get handshake(): Handshake {
-    return (this.#handshake ??= buildHandshake(this.client.conn, this.#auth ?? {}, this.#issued));
+    const current = this.#handshake;
+    if (current !== undefined && !(current instanceof PendingHandshake)) return current;
+    const built = buildHandshake(this.client.conn, current?.auth ?? {}, CLOCK_BASE + this.#issued);
+    this.#handshake = built;
+    return built;
   }
 
   /** Free-form per-socket data, returned with fetchSockets() (created on first read). */
@@ -254,47 +259,48 @@ export class Socket<
 
   /** Registers a middleware run on every incoming event; `next(err)` drops it and emits `error`. */
   use(fn: PacketMiddleware): this {
-    (this.#fns ??= []).push(fn);
+    this.#hooks = { ...this.#hooks, middleware: this.#hooks.middleware.concat(fn) };
     return this;
   }
 
   onAny(listener: AnyListener): this {
-    this.#anyListeners = this.#anyListeners.concat(listener);
+    this.#hooks = { ...this.#hooks, incoming: this.#hooks.incoming.concat(listener) };
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    this.#anyListeners = [listener].concat(this.#anyListeners);
+    this.#hooks = { ...this.#hooks, incoming: [listener].concat(this.#hooks.incoming) };
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.#anyListeners = listener === undefined ? NO_LISTENERS : this.#anyListeners.filter((l) => l !== listener);
+    const incoming = listener === undefined ? NO_LISTENERS : this.#hooks.incoming.filter((l) => l !== listener);
+    this.#hooks = { ...this.#hooks, incoming };
     return this;
   }
 
   listenersAny(): AnyListener[] {
-    return [...this.#anyListeners];
+    return [...this.#hooks.incoming];
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners = this.#anyOutgoingListeners.concat(listener);
+    this.#hooks = { ...this.#hooks, outgoing: this.#hooks.outgoing.concat(listener) };
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners = [listener].concat(this.#anyOutgoingListeners);
+    this.#hooks = { ...this.#hooks, outgoing: [listener].concat(this.#hooks.outgoing) };
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoingListeners =
-      listener === undefined ? NO_LISTENERS : this.#anyOutgoingListeners.filter((l) => l !== listener);
+    const outgoing = listener === undefined ? NO_LISTENERS : this.#hooks.outgoing.filter((l) => l !== listener);
+    this.#hooks = { ...this.#hooks, outgoing };
     return this;
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return [...this.#anyOutgoingListeners];
+    return [...this.#hooks.outgoing];
   }
 
   /** @internal Called by the namespace once middleware accepted the socket. */
@@ -413,10 +419,10 @@ export class Socket<
     // The decoded array is this packet's own (as socket.io, it becomes the arguments).
     const args: unknown[] = Array.isArray(packet.data) ? (packet.data as unknown[]) : [];
     if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
-    for (const listener of this.#anyListeners) listener.apply(this, args);
+    for (const listener of this.#hooks.incoming) listener.apply(this, args);
     // The client already deferred this packet by a tick (after the whole payload is decoded); socket.io
     // adds a second tick here, which would let a close that arrived in the same payload drop the event.
-    if (this.#fns === undefined || this.#fns.length === 0) {
+    if (this.#hooks.middleware.length === 0) {
       if (this.connected) this.emitArgs(args as Event);
       return;
     }
@@ -445,8 +451,9 @@ export class Socket<
   }
 
   #run(event: Event, done: (err?: Error) => void): void {
-    if (this.#fns === undefined || this.#fns.length === 0) return done();
-    const fns = [...this.#fns];
+    // The middleware of this moment: one added while an event runs applies from the next event.
+    const fns = this.#hooks.middleware;
+    if (fns.length === 0) return done();
     const step = (i: number): void => {
       const fn = fns[i];
       if (fn === undefined) return done();
@@ -456,7 +463,7 @@ export class Socket<
   }
 
   #notifyOutgoing(data: unknown[]): void {
-    for (const listener of this.#anyOutgoingListeners) listener.apply(this, data);
+    for (const listener of this.#hooks.outgoing) listener.apply(this, data);
   }
 
   #newBroadcastOperator(): SocketBroadcast<EmitEvents, SocketData> {
@@ -492,6 +499,27 @@ const recoveries = new WeakMap<object, Recovery>();
 // Shared by every socket until it sets a flag or a catch-all listener; never mutated (replaced instead).
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
 const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
+
+/** Replaced as a whole when one list changes, so NO_HOOKS is shared by every socket that has none. */
+interface Hooks {
+  readonly middleware: readonly PacketMiddleware[];
+  readonly incoming: readonly AnyListener[];
+  readonly outgoing: readonly AnyListener[];
+}
+
+const NO_HOOKS: Hooks = Object.freeze({ middleware: Object.freeze([]), incoming: NO_LISTENERS, outgoing: NO_LISTENERS });
+
+/** The CONNECT payload of a socket whose handshake was not read yet. */
+class PendingHandshake {
+  readonly auth: Record<string, unknown>;
+
+  constructor(auth: Record<string, unknown>) {
+    this.auth = auth;
+  }
+}
+
+/** Sockets keep their creation time relative to this (see #issued). */
+const CLOCK_BASE = Date.now();
 /** `socket.data` not read nor set yet (any value, null and undefined included, may be assigned). */
 const NO_DATA: unique symbol = Symbol('no data');
 

@@ -38,7 +38,9 @@ describe('socket.request after the handshake', () => {
     expect(req.url).toBe(original?.url);
     expect(req.url).toContain('token=t1');
     expect(req.httpVersion).toBe('1.1');
-    expect(req.headers).toBe(original?.headers);
+    // Equal, not the same object: the copy builds its headers again from rawHeaders when read.
+    expect(req.headers).toEqual(original?.headers);
+    expect(req.headers).toBe(req.headers);
     expect(req.headers.host).toBe(`127.0.0.1:${server.port}`);
     expect(req.rawHeaders).toEqual(original?.rawHeaders);
     expect(req.socket).toBe(original?.socket);
@@ -50,6 +52,19 @@ describe('socket.request after the handshake', () => {
     expect(Reflect.has(req, '_readableState')).toBe(false);
     // Listeners can still be added (nothing emits on it any more).
     expect(() => req.on('close', () => {})).not.toThrow();
+  });
+
+  it('keeps headers a middleware changed', async () => {
+    const server = await started();
+    server.engine.use((req, _res, next) => {
+      req.headers['x-user'] = 'ann';
+      next();
+    });
+    const connected = nextConnection(server);
+    await handshake(server);
+    const socket = await connected;
+    expect(socket.request.headers['x-user']).toBe('ann');
+    expect(socket.request.headers.host).toBe(`127.0.0.1:${server.port}`);
   });
 });
 

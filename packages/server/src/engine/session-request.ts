@@ -25,9 +25,9 @@ const DROPPED: ReadonlySet<PropertyKey> = new Set([
 
 /**
  * Node's symbol-keyed state that only matters while the request is parsed or streamed (8 bytes a
- * field). `kHeaders` (the parsed headers behind `req.headers`) is kept.
+ * field). `kHeaders` (the parsed headers behind `req.headers`, see lazyHeaders) and `kHeadersCount` are kept.
  */
-const NODE_SYMBOLS_LEFT_OUT: ReadonlySet<string> = new Set(['shapeMode', 'kCapture', 'kHeadersCount', 'kTrailers', 'kTrailersCount']);
+const NODE_SYMBOLS_LEFT_OUT: ReadonlySet<string> = new Set(['shapeMode', 'kCapture', 'kTrailers', 'kTrailersCount']);
 
 const HTTP_1_1 = '1.1';
 
@@ -49,9 +49,15 @@ export function compactRequest(req: IncomingMessage): IncomingMessage {
   // Node builds `req.headers` on first read; make sure the parsed headers are there to be copied.
   shareHeaderStrings(req);
   const copy = Object.create(IncomingMessage.prototype) as IncomingMessage;
+  let headersKey: symbol | undefined;
+  let headersCountKey: symbol | undefined;
   for (const key of Reflect.ownKeys(req)) {
     if (typeof key === 'string' && DROPPED.has(key)) continue;
-    if (typeof key === 'symbol' && key.description !== undefined && NODE_SYMBOLS_LEFT_OUT.has(key.description)) continue;
+    if (typeof key === 'symbol') {
+      if (key.description === 'kHeaders') headersKey = key;
+      if (key.description === 'kHeadersCount') headersCountKey = key;
+      if (key.description !== undefined && NODE_SYMBOLS_LEFT_OUT.has(key.description)) continue;
+    }
     const descriptor = Reflect.getOwnPropertyDescriptor(req, key);
     if (descriptor === undefined) continue;
     // Node builds this string per request; one constant for the usual value.
@@ -59,7 +65,35 @@ export function compactRequest(req: IncomingMessage): IncomingMessage {
     Reflect.defineProperty(copy, key, descriptor);
   }
   Reflect.defineProperty(copy, 'rawTrailers', { value: NO_TRAILERS, writable: true, enumerable: true, configurable: true });
+  if (headersKey !== undefined && headersCountKey !== undefined) lazyHeaders(copy, req.headers, headersKey, headersCountKey);
   return copy;
+}
+
+/**
+ * Drops the copy's parsed headers when Node's `headers` getter builds the same object again from
+ * `rawHeaders` (it does so when its field is empty, as on a fresh request): most apps never read
+ * `socket.request.headers` after the handshake, so an idle session keeps only the raw list. Headers a
+ * middleware changed are kept as they are.
+ */
+function lazyHeaders(copy: IncomingMessage, headers: IncomingMessage['headers'], headersKey: symbol, countKey: symbol): void {
+  // The getter reads as many raw entries as this count says.
+  if (Reflect.get(copy, countKey) !== copy.rawHeaders.length) return;
+  Reflect.set(copy, headersKey, null);
+  if (sameHeaders(copy.headers, headers)) Reflect.set(copy, headersKey, null);
+  else Reflect.set(copy, headersKey, headers);
+}
+
+function sameHeaders(a: IncomingMessage['headers'], b: IncomingMessage['headers']): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    const x = a[key];
+    const y = b[key];
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length || x.some((value, i) => value !== y[i])) return false;
+    } else if (x !== y) return false;
+  }
+  return true;
 }
 
 /**

@@ -35,6 +35,12 @@ interface QueuedPacket {
  */
 const corked = new Map<EngineSocket, number>();
 
+/**
+ * Graceful closes waiting for the write buffer to drain (see close()), by session: rare and short, so
+ * not a field of every session (heap per idle session).
+ */
+const closingAfterDrain = new Map<EngineSocket, () => void>();
+
 /** The empty write buffer of every session (frozen: a push would be a bug). */
 const NO_PACKETS: QueuedPacket[] = [];
 Object.freeze(NO_PACKETS);
@@ -75,20 +81,19 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   readonly #config: SessionConfig;
   #state: EngineSocketState = 'opening';
   #transport: TransportBase;
-  #upgrading = false;
-  #upgraded = false;
+  /** Where this session is in its (at most one) upgrade: probing a candidate, or moved to it. */
+  #upgrade: 'none' | 'upgrading' | 'upgraded' = 'none';
   /** NO_PACKETS while empty: an idle session holds no array of its own. */
   #writeBuffer: QueuedPacket[] = NO_PACKETS;
   /** This session's wait in the heartbeat queues: for the next ping, or for the pong after it. */
   readonly #heartbeat = new OwnedDelayEntry<EngineSocket>(this);
   /** The ping timeout is extended at most once per ping by other incoming packets (as the reference). */
   #pingTimeoutRefreshed = false;
-  #closeAfterDrain: (() => void) | null = null;
 
   static {
     sessionInternals = {
       transportOf: (socket) => socket.#transport,
-      isUpgrading: (socket) => socket.#upgrading,
+      isUpgrading: (socket) => socket.#upgrade === 'upgrading',
       upgrade: (socket, candidate) => runUpgrade(socket.#upgradeHost(), candidate, socket.#config),
       compactRequest: (socket) => {
         socket.#request = compactRequest(socket.#request);
@@ -133,11 +138,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   get upgraded(): boolean {
-    return this.#upgraded;
+    return this.#upgrade === 'upgraded';
   }
 
   get upgrading(): boolean {
-    return this.#upgrading;
+    return this.#upgrade === 'upgrading';
   }
 
   /** Packets queued and not yet handed to the transport (a copy; engine.io exposes its array). */
@@ -206,11 +211,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (this.#state !== 'open') return this;
     this.#setState('closing');
     if (this.#writeBuffer.length > 0) {
-      this.#closeAfterDrain = () => {
-        this.#closeAfterDrain = null;
+      const closeAfterDrain = (): void => {
+        closingAfterDrain.delete(this);
         this.#closeTransport(false);
       };
-      this.once('drain', this.#closeAfterDrain);
+      closingAfterDrain.set(this, closeAfterDrain);
+      this.once('drain', closeAfterDrain);
       return this;
     }
     this.#closeTransport(false);
@@ -375,8 +381,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.#setState('closed');
     corked.delete(this);
     this.#heartbeat.queue?.remove(this.#heartbeat);
-    if (this.#closeAfterDrain !== null) this.off('drain', this.#closeAfterDrain);
-    this.#closeAfterDrain = null;
+    const closeAfterDrain = closingAfterDrain.get(this);
+    if (closeAfterDrain !== undefined) this.off('drain', closeAfterDrain);
+    closingAfterDrain.delete(this);
     this.#clearTransport();
     // As engine.io, 'close' listeners can still read the unsent packets (writeBuffer); nothing is
     // flushed or added once closed, and the buffer is dropped on the next tick.
@@ -395,19 +402,19 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    */
   #commitUpgrade(next: TransportBase): void {
     const previous = this.#transport;
-    this.#upgraded = true;
+    this.#upgrade = 'upgraded';
     this.#detachTransport(previous);
     this.#setTransport(next);
     // As engine.io, 'upgrade' then (when closing) 'close'; listeners may close the session here.
     this.emit('upgrade', next);
     // What waited for a writable transport goes out over `next`; a close waiting for that drain
-    // (#closeAfterDrain) runs from here, or from `next`'s 'ready' if it is still writing the probe.
+    // (closingAfterDrain) runs from here, or from `next`'s 'ready' if it is still writing the probe.
     this.#flush();
     // The held GET (if any) is answered by the old transport's close; nothing is buffered there:
     // packets only leave this session's buffer when a transport is writable.
     previous.discard();
     previous.close();
-    if (this.#state === 'closing' && this.#closeAfterDrain === null) this.#closeTransport(false);
+    if (this.#state === 'closing' && !closingAfterDrain.has(this)) this.#closeTransport(false);
   }
 
   #upgradeHost(): UpgradeHost {
@@ -415,7 +422,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       isClosed: () => this.#state === 'closed',
       currentTransport: () => this.#transport,
       setUpgrading: (upgrading) => {
-        this.#upgrading = upgrading;
+        // Only a session still on its first transport probes (the server refuses the others).
+        if (this.#upgrade !== 'upgraded') this.#upgrade = upgrading ? 'upgrading' : 'none';
       },
       onProbed: (candidate) => this.emit('upgrading', candidate),
       commit: (candidate) => this.#commitUpgrade(candidate),

@@ -49,12 +49,42 @@ export interface Transport {
  * incoming bytes flow `onData()` → `onPacket()` → `emit('packet')`. Transports only move bytes:
  * buffering, heartbeat and callbacks belong to the session.
  */
-export abstract class TransportBase extends EventEmitter<TransportEvents> implements Transport {
+export abstract class TransportBase implements Transport {
   abstract readonly name: TransportName;
   #state: TransportState = 'open';
   #discarded = false;
   #sink: TransportSink<unknown> | null = null;
   #owner: unknown = null;
+  /**
+   * Created by the first on(): only upgrade probes listen (the session reports through the sink), so
+   * an idle session's transport holds no listener table (heap per idle session).
+   */
+  #events: EventEmitter<TransportEvents> | null = null;
+
+  on<Event extends keyof TransportEvents>(event: Event, listener: (...args: TransportEvents[Event]) => void): this {
+    this.#events ??= new EventEmitter<TransportEvents>();
+    this.#events.on(event, listener as EventEmitter.EventListener<TransportEvents, Event>);
+    return this;
+  }
+
+  once<Event extends keyof TransportEvents>(event: Event, listener: (...args: TransportEvents[Event]) => void): this {
+    this.#events ??= new EventEmitter<TransportEvents>();
+    this.#events.once(event, listener as EventEmitter.EventListener<TransportEvents, Event>);
+    return this;
+  }
+
+  off<Event extends keyof TransportEvents>(event: Event, listener: (...args: TransportEvents[Event]) => void): this {
+    this.#events?.off(event, listener as EventEmitter.EventListener<TransportEvents, Event>);
+    return this;
+  }
+
+  listenerCount(event: keyof TransportEvents): number {
+    return this.#events?.listenerCount(event) ?? 0;
+  }
+
+  protected emit<Event extends keyof TransportEvents>(event: Event, ...args: TransportEvents[Event]): void {
+    this.#events?.emit(event, ...(args as EventEmitter.EventArgs<TransportEvents, Event>));
+  }
 
   /** Routes this transport's reports to `owner` through `sink` (replacing any previous one). */
   bind<Owner>(sink: TransportSink<Owner>, owner: Owner): void {

@@ -26,14 +26,13 @@ export interface PollingOptions {
  */
 class HeldPoll extends DelayEntry implements HeldPollHandle {
   readonly transport: PollingTransport;
-  readonly req: IncomingMessage;
+  /** Its request is `res.req` (Node keeps it there): no field of our own for it. */
   readonly res: ServerResponse;
   crowd: CrowdGroup | null = null;
 
-  constructor(transport: PollingTransport, req: IncomingMessage, res: ServerResponse) {
+  constructor(transport: PollingTransport, res: ServerResponse) {
     super();
     this.transport = transport;
-    this.req = req;
     this.res = res;
   }
 
@@ -133,7 +132,7 @@ export class PollingTransport extends TransportBase {
     const pending = this.#pendingClose;
     if (pending !== null) all.push({ type: 'close' });
     const body = encodePayload(all);
-    const headers = this.#headers(poll.req, {
+    const headers = this.#headers(poll.res.req, {
       'Content-Type': 'text/plain; charset=UTF-8',
       'Content-Length': String(Buffer.byteLength(body)),
     });
@@ -204,7 +203,7 @@ export class PollingTransport extends TransportBase {
     // client polls again. Nothing was written to it, so nothing is lost: packets stay in the session's
     // buffer for the next GET. If the client is really gone, no pong comes and the session closes
     // with 'ping timeout'.
-    const poll = new HeldPoll(this, req, res);
+    const poll = new HeldPoll(this, res);
     this.#poll = poll;
     heldPolls.set(res, poll);
     res.on('close', heldResponseOnClose);
@@ -230,7 +229,7 @@ export class PollingTransport extends TransportBase {
     if (poll === null) return null;
     // The socket may be gone before the response's 'close' is emitted (the client's FIN makes Node
     // end our side at once); writing then would lose the packets.
-    const socket = poll.req.socket;
+    const socket = poll.res.req.socket;
     if (poll.res.destroyed || poll.res.writableEnded || socket.destroyed || !socket.writable) {
       this.#endPoll(poll);
       return null;
