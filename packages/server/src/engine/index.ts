@@ -1,6 +1,9 @@
 // Public entry of @switchback/server/engine: engine.io's shape (see ARCHITECTURE.md).
 export { EngineServer, attach } from './server.js';
 export { listen } from './listen.js';
+
+/** The Engine.IO protocol revision spoken (engine.io's `protocol` export). */
+export const protocol = 4;
 export type {
   AttachOptions,
   ConnectMiddleware,
