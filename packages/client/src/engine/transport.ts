@@ -68,6 +68,10 @@ export class EngineTransport extends EventEmitter<TransportEvents> implements Tr
     super();
     this.name = name;
     this.session = session;
+    // `transportOptions[name]` (engine.io-client's) wins for this transport; the rest of the context
+    // (the WebSocket constructor, set later) is still read through the shared one.
+    const own = ctx.opts.transportOptions?.[name];
+    if (own) ctx = Object.assign(Object.create(ctx) as TransportContext, { opts: { ...ctx.opts, ...own } });
     this.#driver = (name === 'websocket' ? webSocketDriver : pollingDriver)(this, ctx);
   }
 

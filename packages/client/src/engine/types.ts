@@ -56,6 +56,8 @@ export interface SocketOptions {
   /** How long a remembered fallback lasts. Default one hour. */
   fallbackTtl?: number;
   extraHeaders?: Record<string, string>;
+  /** Options for one transport only, over the others: `{ polling: { extraHeaders: { ... } } }`. */
+  transportOptions?: Partial<Record<TransportName, Partial<SocketOptions>>>;
   withCredentials?: boolean;
   /** Cache buster on every polling request unless false; on the WebSocket URL only when true (engine.io-client's defaults). */
   timestampRequests?: boolean;

@@ -92,4 +92,57 @@ describe('polling transport', () => {
     expect((await err).message).toBe('HTTP 400: Session ID unknown (are sticky sessions enabled?)');
     expect(await reason).toBe('transport error');
   });
+
+  it('a throwing message listener is reported as uncaught; the rest of the payload and the next GET go on', async () => {
+    const scripted = scriptedPolling('s1');
+    const socket = new Socket('http://example.test', { transports: ['polling'], WebSocket: null, fetch: scripted.fetch, fallbackMemory: false });
+    const received: string[] = [];
+    socket.on('message', (data) => {
+      received.push(String(data));
+      if (data === 'a') throw new Error('app bug');
+    });
+    await waitFor(socket, 'open');
+    await vi.waitFor(() => expect(scripted.gets).toHaveLength(1));
+    // Catch the asynchronous rethrow instead of letting it reach the test runner.
+    const thrown: unknown[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
+      realSetTimeout(() => {
+        try {
+          fn();
+        } catch (err) {
+          thrown.push(err);
+        }
+      }, ms)) as typeof setTimeout);
+    try {
+      scripted.gets[0]?.respond('4a\x1e4b');
+      await vi.waitFor(() => expect(scripted.gets).toHaveLength(2));
+      await vi.waitFor(() => expect(thrown).toHaveLength(1));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(received).toEqual(['a', 'b']);
+    expect((thrown[0] as Error).message).toBe('app bug');
+    expect(socket.readyState).toBe('open');
+    socket.close();
+  });
+
+  it('transportOptions: the polling entry applies to polling requests, the websocket one does not', async () => {
+    const headers: Array<Record<string, string>> = [];
+    const fetchFn: typeof fetch = async (_input, init) => {
+      headers.push({ ...(init?.headers as Record<string, string>) });
+      return new Response(openPacket('s1'));
+    };
+    const socket = new Socket('http://example.test', {
+      transports: ['polling'],
+      fetch: fetchFn,
+      fallbackMemory: false,
+      extraHeaders: { 'x-both': '1', 'x-over': 'base' },
+      transportOptions: { polling: { extraHeaders: { 'x-both': '1', 'x-over': 'polling' } }, websocket: { extraHeaders: { 'x-ws': '1' } } },
+    });
+    await waitFor(socket, 'open');
+    expect(headers[0]).toMatchObject({ 'x-both': '1', 'x-over': 'polling' });
+    expect(headers[0]).not.toHaveProperty('x-ws');
+    socket.close();
+  });
 });

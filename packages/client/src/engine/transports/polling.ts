@@ -126,8 +126,16 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
       // A listener may have closed us while handling the previous packet.
       if (state() === 'closed') return;
       if (packet.type === 'close') return transport.ended('transport close');
-      if (packet.type === 'open') transport.opened();
-      transport.emit('packet', packet);
+      try {
+        if (packet.type === 'open') transport.opened();
+        transport.emit('packet', packet);
+      } catch (err) {
+        // An app listener threw: as from an XHR or WebSocket callback, it is reported as uncaught (not
+        // as a rejection of this promise chain), and the rest of the payload and the next GET go on.
+        setTimeout(() => {
+          throw err;
+        });
+      }
     }
   };
 
