@@ -142,4 +142,20 @@ describe('platformHttpRequest (node:http)', () => {
     const { url } = await listen((req) => req.socket.destroy());
     await expect(platformHttpRequest(url, init()).response).rejects.toThrow();
   });
+
+  it('withCredentials: keeps the cookies the server sets and sends them back; without it, none', async () => {
+    const seen: Array<string | undefined> = [];
+    const { url } = await listen((req, res) => {
+      seen.push(req.headers.cookie);
+      const cookies = seen.length === 1 ? ['lb=node-2; Path=/; HttpOnly', 'io=abc'] : seen.length === 2 ? ['io=; Max-Age=0'] : [];
+      res.writeHead(200, { 'Set-Cookie': cookies }).end('ok');
+    });
+    const opts = { withCredentials: true };
+    for (let i = 0; i < 3; i += 1) await platformHttpRequest(url, init({ opts })).response;
+    expect(seen).toEqual([undefined, 'lb=node-2; io=abc', 'lb=node-2']);
+    seen.length = 0;
+    await platformHttpRequest(url, init({ opts: {} })).response;
+    await platformHttpRequest(url, init({ opts: {} })).response;
+    expect(seen).toEqual([undefined, undefined]);
+  });
 });

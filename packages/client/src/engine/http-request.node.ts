@@ -100,10 +100,13 @@ function startNodeRequest(url: string, init: HttpRequestInit): PendingHttpReques
     agent: agentFor(target.secure, init.opts.agent),
   };
   if (target.auth !== undefined) options.auth = target.auth;
+  const jar = jarOf(init.opts);
+  if (jar !== undefined && jar.size > 0) options.headers = { ...options.headers, Cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') };
   const req: ClientRequest = target.secure ? httpsRequest(options) : httpRequest(options);
   const response = new Promise<HttpResponseText>((resolve, reject) => {
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
+      if (jar !== undefined) for (const line of res.headers['set-cookie'] ?? []) storeCookie(jar, line);
       // A server answering an error may drop the connection right after (the reference engine.io does
       // on 413): back in the pool, the socket would fail the next request of another session.
       if (status < 200 || status > 299) req.shouldKeepAlive = false;
@@ -127,4 +130,35 @@ function startNodeRequest(url: string, init: HttpRequestInit): PendingHttpReques
   if (init.opts.autoUnref === true) req.on('socket', (socket) => socket.unref());
   req.end(init.body);
   return { response, abort: () => req.destroy(new Error('polling request aborted')) };
+}
+
+/**
+ * With `withCredentials`, cookies the server sets (a load balancer's stickiness cookie, the `io` cookie)
+ * are sent back on the next requests, as a browser would: one jar per options object, i.e. per Socket
+ * or Manager, kept across reconnects. Domain and path are not checked (a jar serves one server); a
+ * cookie is dropped when it is set again already expired.
+ */
+const jars = new WeakMap<object, Map<string, string>>();
+
+function jarOf(opts: HttpRequestInit['opts']): Map<string, string> | undefined {
+  if (opts.withCredentials !== true) return undefined;
+  let jar = jars.get(opts);
+  if (jar === undefined) jars.set(opts, (jar = new Map()));
+  return jar;
+}
+
+function storeCookie(jar: Map<string, string>, line: string): void {
+  const [pair = '', ...attributes] = line.split(';');
+  const eq = pair.indexOf('=');
+  if (eq <= 0) return;
+  const name = pair.slice(0, eq).trim();
+  let expired = false;
+  for (const attribute of attributes) {
+    const at = attribute.indexOf('=');
+    const key = attribute.slice(0, at === -1 ? undefined : at).trim().toLowerCase();
+    const value = at === -1 ? '' : attribute.slice(at + 1).trim();
+    if ((key === 'max-age' && Number(value) <= 0) || (key === 'expires' && Date.parse(value) <= Date.now())) expired = true;
+  }
+  if (expired) jar.delete(name);
+  else jar.set(name, pair.slice(eq + 1).trim());
 }
