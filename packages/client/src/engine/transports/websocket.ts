@@ -11,7 +11,11 @@ export function webSocketDriver(transport: EngineTransport, ctx: TransportContex
   let ws: WebSocketLike | undefined;
   let writing = false;
   let drainTimer: unknown;
-  const fail = (cause: unknown): void => transport.ended('transport error', cause, engineError('WEBSOCKET_ERROR', 'websocket', cause));
+  // The close's description is the error itself (its `cause` the platform's event), as engine.io-client's.
+  const fail = (cause: unknown): void => {
+    const err = engineError('WEBSOCKET_ERROR', 'websocket', cause);
+    transport.ended('transport error', err, err);
+  };
   return {
     open() {
       let socket: WebSocketLike;
