@@ -31,6 +31,12 @@ describe('Manager', () => {
     expect(manager.engine).toBe(fakes.last());
   });
 
+  it('refuses a namespace with a comma, which the wire format cannot carry', () => {
+    const { manager } = setup();
+    expect(() => manager.socket('/a,b')).toThrow('invalid namespace /a,b: must not contain a comma');
+    expect(manager.socket('/a').nsp).toBe('/a');
+  });
+
   it('gives every engine it creates the same in-process fallback memory (Node)', () => {
     const { manager, fakes } = setup({ randomizationFactor: 0 });
     const memory = fakes.last().opts.fallbackMemory;

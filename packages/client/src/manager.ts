@@ -208,6 +208,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
 
   /** The Socket of namespace `nsp` on this connection, created on first use. */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
+    // The wire format ends a namespace at its first comma: such a name could never be joined.
+    if (nsp.includes(',')) throw TypeError(`invalid namespace ${nsp}: must not contain a comma`);
     let socket = this._n[nsp];
     if (!socket) this._n[nsp] = socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
     else if (this._a && !socket.active) socket.connect();

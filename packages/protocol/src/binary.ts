@@ -1,6 +1,5 @@
 import type { BinaryLike } from './engine-packet.js';
-import { fail } from './errors.js';
-import type { ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
 
 /** Where attachment N went in the JSON of a BINARY_EVENT / BINARY_ACK. */
 export interface Placeholder {
@@ -47,18 +46,25 @@ export function hasBinary(value: unknown, fromToJSON?: boolean): boolean {
 
 /**
  * A JSON.stringify replacer that swaps every binary value for a numbered placeholder, appending the binaries
- * to `attachments` in placeholder order. Stringify visits what socket.io-parser's deconstructPacket does, in
+ * to `attachments` in placeholder order, then hands the result to the app's `replacer`, if any (so that it
+ * sees the placeholders, as socket.io-parser's does). Stringify visits what socket.io-parser's deconstructPacket does, in
  * the same order, and follows toJSON the same way, so the text is the reference's; and no copy of the data
  * is built. `this[key]` is the value before its toJSON (a Buffer's toJSON would hide its bytes), `value`
  * the value after it (a toJSON may return binary).
  */
-export function placeholders(attachments: BinaryLike[]): (this: Record<string, unknown>, key: string, value: unknown) => unknown {
+export function placeholders(
+  attachments: BinaryLike[],
+  replacer?: (this: unknown, key: string, value: unknown) => unknown,
+): (this: Record<string, unknown>, key: string, value: unknown) => unknown {
   return function (key, value) {
     for (const candidate of [this[key], value]) {
       // A Blob is only ever here in browsers, whose engine client sends Blobs as they are.
-      if (isBinary(candidate)) return { _placeholder: true, num: attachments.push(candidate as BinaryLike) - 1 } satisfies Placeholder;
+      if (isBinary(candidate)) {
+        value = { _placeholder: true, num: attachments.push(candidate as BinaryLike) - 1 } satisfies Placeholder;
+        break;
+      }
     }
-    return value;
+    return replacer ? replacer.call(this, key, value) : value;
   };
 }
 
@@ -96,7 +102,8 @@ export function reconstructData(holder: unknown, attachments: readonly unknown[]
       const num = child['num'];
       // Attachments are never undefined: a fraction, a negative, a string or a missing num finds nothing.
       const attachment = typeof num === 'number' ? attachments[num] : undefined;
-      if (attachment === undefined) return fail('INVALID_ATTACHMENTS');
+      // socket.io-parser's wording (lowercase here, unlike the header count's 'Illegal attachments').
+      if (attachment === undefined) return new ProtocolError('INVALID_ATTACHMENTS', 'illegal attachments');
       container[key] = attachment;
     }
   }

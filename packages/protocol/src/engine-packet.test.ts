@@ -74,14 +74,20 @@ describe('decodeEnginePacket', () => {
     expect(decodeEnginePacket(input)).toStrictEqual(expected);
   });
 
-  it('decodes "b" + base64 to a message as uint8array (default) or arraybuffer', () => {
-    expect(decodeEnginePacket('bAQIDBA==')).toStrictEqual({ type: 'message', data: new Uint8Array([1, 2, 3, 4]) });
+  it('decodes "b" + base64 to a message as a Buffer (Node default, nodebuffer), uint8array or arraybuffer', () => {
+    // As engine.io-parser in Node: a Buffer, by default and for 'nodebuffer'.
+    for (const binaryType of [undefined, 'nodebuffer'] as const) {
+      const data = (decodeEnginePacket('bAQIDBA==', binaryType) as EnginePacket).data;
+      expect(Buffer.isBuffer(data)).toBe(true);
+      expect(data).toEqual(Buffer.from([1, 2, 3, 4]));
+    }
+    expect(decodeEnginePacket('bAQIDBA==', 'uint8array')).toStrictEqual({ type: 'message', data: new Uint8Array([1, 2, 3, 4]) });
     const packet = decodeEnginePacket('bAQIDBA==', 'arraybuffer');
     expect(isProtocolError(packet)).toBe(false);
     const data = (packet as EnginePacket).data;
     expect(data).toBeInstanceOf(ArrayBuffer);
     expect(new Uint8Array(data as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3, 4]));
-    expect(decodeEnginePacket('b')).toStrictEqual({ type: 'message', data: new Uint8Array(0) });
+    expect(decodeEnginePacket('b', 'uint8array')).toStrictEqual({ type: 'message', data: new Uint8Array(0) });
   });
 
   it('returns a binary frame as a message carrying the very same object', () => {
@@ -124,7 +130,8 @@ describe('payloads', () => {
     ];
     const payload = encodePayload(packets);
     expect(payload).toBe('4hello\x1e2\x1ebAQIDBA==\x1e4world');
-    expect(decodePayload(payload)).toStrictEqual(packets);
+    expect(decodePayload(payload, { binaryType: 'uint8array' })).toStrictEqual(packets);
+    expect(Buffer.isBuffer((decodePayload(payload) as EnginePacket[])[2]?.data)).toBe(true);
   });
 
   it('encodes an empty list as an empty payload, which does not decode', () => {
@@ -247,7 +254,7 @@ describe('properties', () => {
   it('decode(encode(packet)) is the packet, for both transports', () => {
     fc.assert(
       fc.property(arbitraryPacket, (packet) => {
-        expect(decodeEnginePacket(encodeEnginePacket(packet, false) as string)).toStrictEqual(normalise(packet));
+        expect(decodeEnginePacket(encodeEnginePacket(packet, false) as string, 'uint8array')).toStrictEqual(normalise(packet));
         expect(decodeEnginePacket(encodeEnginePacket(packet, true))).toStrictEqual(normalise(packet));
       }),
     );
@@ -263,7 +270,7 @@ describe('properties', () => {
     );
     fc.assert(
       fc.property(fc.array(packet, { minLength: 1, maxLength: 8 }), (packets) => {
-        expect(decodePayload(encodePayload(packets))).toStrictEqual(packets.map(normalise));
+        expect(decodePayload(encodePayload(packets), { binaryType: 'uint8array' })).toStrictEqual(packets.map(normalise));
       }),
     );
   });

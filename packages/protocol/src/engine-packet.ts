@@ -6,8 +6,12 @@ export type EnginePacketType = 'open' | 'close' | 'ping' | 'pong' | 'message' | 
 /** Raw bytes as any transport hands them over; a Node Buffer is an ArrayBufferView. */
 export type BinaryLike = ArrayBuffer | ArrayBufferView;
 export type EngineData = string | BinaryLike;
-/** How bytes decoded from 'b' + base64 are returned. */
-export type BinaryType = 'uint8array' | 'arraybuffer';
+/**
+ * How bytes decoded from 'b' + base64 are returned. 'nodebuffer' (and no binaryType where a global
+ * `Buffer` exists, i.e. Node) is a Buffer over the decoded bytes, as engine.io-parser gives; 'uint8array'
+ * is always a plain Uint8Array.
+ */
+export type BinaryType = 'uint8array' | 'arraybuffer' | 'nodebuffer';
 
 export interface EnginePacket {
   readonly type: EnginePacketType;
@@ -32,6 +36,9 @@ export interface DecodePayloadOptions {
 
 /** Separates the packets of one polling payload (ASCII record separator). */
 export const RECORD_SEPARATOR = '\x1e';
+
+/** Node's Buffer, read from globalThis so that browser bundles pull in no Node built-in. */
+const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike): Uint8Array } }).Buffer;
 
 /** Packet type by its digit. */
 const TYPE_NAMES = 'open close ping pong message upgrade noop'.split(' ') as readonly EnginePacketType[];
@@ -76,7 +83,11 @@ export function decodeEnginePacket(data: string | BinaryLike, binaryType?: Binar
     // 'b' + base64: binary data in a text-only payload.
     const bytes = decodeBase64(data, 1);
     if (bytes instanceof ProtocolError) return bytes;
-    return { type: 'message', data: binaryType === 'arraybuffer' ? (bytes.buffer as ArrayBuffer) : bytes };
+    // The bytes own their whole buffer: the Buffer shares it (no copy).
+    return {
+      type: 'message',
+      data: binaryType === 'arraybuffer' ? (bytes.buffer as ArrayBuffer) : (binaryType !== 'uint8array' && NodeBuffer?.from(bytes.buffer)) || bytes,
+    };
   }
   const type = TYPE_NAMES[code - 48];
   if (type === undefined) return failType(data);

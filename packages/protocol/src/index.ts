@@ -19,5 +19,5 @@ export type {
   OpenPacketData,
 } from './engine-packet.js';
 export { hasBinary, isBinary } from './binary.js';
-export { PacketType, RESERVED_EVENTS, SocketPacketDecoder, encodeSocketPacket } from './socket-packet.js';
-export type { SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';
+export { PacketType, RESERVED_EVENTS, SocketPacketDecoder, encodeSocketPacket, isPacketValid } from './socket-packet.js';
+export type { JsonReplacer, JsonReviver, SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';

@@ -177,7 +177,10 @@ describe('socket packets vs socket.io-parser', () => {
     );
     fc.assert(
       fc.property(packet, (p) => {
-        expect(encodeSocketPacket(p)).toStrictEqual(refEncode(p));
+        // The 4.2.7 release writes '/a,b,' (which decodes as namespace '/a'); newer socket.io-parser throws,
+        // and so do we.
+        if (p.nsp.includes(',')) expect(() => encodeSocketPacket(p)).toThrow(/^invalid namespace: must not contain a comma$/);
+        else expect(encodeSocketPacket(p)).toStrictEqual(refEncode(p));
       }),
       { numRuns: 500 },
     );

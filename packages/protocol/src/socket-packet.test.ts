@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isProtocolError } from './errors.js';
 import type { ProtocolErrorCode } from './errors.js';
-import { PacketType, SocketPacketDecoder, encodeSocketPacket } from './socket-packet.js';
+import { PacketType, SocketPacketDecoder, encodeSocketPacket, isPacketValid } from './socket-packet.js';
 import type { SocketPacket } from './socket-packet.js';
 
 function codeOf(result: unknown): ProtocolErrorCode | undefined {
@@ -68,6 +68,77 @@ describe('encodeSocketPacket / decoder, text packets', () => {
     expect(encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['t', when] })).toStrictEqual([
       `2["t",${JSON.stringify(when)}]`,
     ]);
+  });
+});
+
+describe('namespaces with a comma', () => {
+  it('refuses to encode them, binary or not, as newer socket.io-parser does', () => {
+    // '2/a,b,["hello"]' would decode as namespace '/a' with broken JSON.
+    for (const data of [['hello'], ['hello', Uint8Array.from([1, 2, 3])]]) {
+      let thrown: unknown;
+      try {
+        encodeSocketPacket({ type: PacketType.EVENT, nsp: '/a,b', data });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(codeOf(thrown)).toBe('INVALID_NAMESPACE');
+      expect((thrown as Error).message).toBe('invalid namespace: must not contain a comma');
+    }
+  });
+});
+
+describe('reviver and replacer', () => {
+  const upperA = (key: string, value: unknown): unknown => (key === 'a' ? (value as string).toUpperCase() : value);
+
+  it('passes the reviver to JSON.parse, for text and binary packets', () => {
+    const decoder = new SocketPacketDecoder({ reviver: upperA });
+    expect(decoder.add('2["b",{"a":"val"}]')).toStrictEqual({ type: PacketType.EVENT, nsp: '/', data: ['b', { a: 'VAL' }] });
+    const bytes = new Uint8Array([7]);
+    expect(decoder.add('51-["b",{"a":"val","f":{"_placeholder":true,"num":0}}]')).toBeUndefined();
+    expect(decoder.add(bytes)).toStrictEqual({ type: PacketType.EVENT, nsp: '/', data: ['b', { a: 'VAL', f: bytes }] });
+  });
+
+  it('passes the replacer to JSON.stringify; with binary it sees the placeholders', () => {
+    expect(encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['b', { a: 'val' }] }, upperA)).toStrictEqual(['2["b",{"a":"VAL"}]']);
+    const seen: unknown[] = [];
+    const bytes = new Uint8Array([1]);
+    const encoded = encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['b', { a: 'val', f: bytes }] }, (key, value) => {
+      if (key === 'f') seen.push(value);
+      return upperA(key, value);
+    });
+    expect(encoded).toStrictEqual(['51-["b",{"a":"VAL","f":{"_placeholder":true,"num":0}}]', bytes]);
+    expect(seen).toStrictEqual([{ _placeholder: true, num: 0 }]);
+  });
+});
+
+describe('isPacketValid', () => {
+  it.each<[SocketPacket, boolean]>([
+    [{ type: PacketType.CONNECT, nsp: '/' }, true],
+    [{ type: PacketType.CONNECT, nsp: '/admin', data: { token: 'x' } }, true],
+    [{ type: PacketType.DISCONNECT, nsp: '/admin' }, true],
+    [{ type: PacketType.EVENT, nsp: '/', id: 3, data: ['chat', 1] }, true],
+    [{ type: PacketType.EVENT, nsp: '/', data: [1] }, true],
+    [{ type: PacketType.ACK, nsp: '/', id: 3, data: [] }, true],
+    [{ type: PacketType.CONNECT_ERROR, nsp: '/', data: 'nope' }, true],
+    [{ type: PacketType.CONNECT_ERROR, nsp: '/', data: { message: 'nope' } }, true],
+    [{ type: PacketType.CONNECT, nsp: '/admin', data: 'invalid' }, false],
+    [{ type: PacketType.CONNECT, nsp: '/a,b' }, false],
+    [{ type: PacketType.CONNECT, nsp: '/', data: [] }, false],
+    [{ type: PacketType.DISCONNECT, nsp: '/admin', data: {} }, false],
+    [{ type: PacketType.EVENT, nsp: '/admin', data: 'invalid' }, false],
+    [{ type: PacketType.EVENT, nsp: '/', data: { toString: 'foo' } }, false],
+    [{ type: PacketType.EVENT, nsp: '/', data: [true, 'foo'] }, false],
+    [{ type: PacketType.EVENT, nsp: '/', data: ['connect'] }, false],
+    [{ type: PacketType.EVENT, nsp: '/' }, false],
+    [{ type: PacketType.EVENT, nsp: '/', id: 1.5, data: ['x'] }, false],
+    [{ type: PacketType.BINARY_EVENT, nsp: '/', data: ['x'] }, false],
+    [{ type: PacketType.CONNECT, nsp: 1 as unknown as string }, false],
+  ])('%j -> %s', (packet, valid) => {
+    expect(isPacketValid(packet)).toBe(valid);
+  });
+
+  it('holds for every packet the encoder is given in the properties below', () => {
+    fc.assert(fc.property(socketPacket, (packet) => isPacketValid(packet)));
   });
 });
 
@@ -190,6 +261,23 @@ describe('decoder errors', () => {
   it.each(['5woooot', '5', '5-["x"]'])('a bad attachment count (%j) reads "Illegal attachments", as socket.io-parser says', (chunk) => {
     const result = new SocketPacketDecoder().add(chunk);
     expect(isProtocolError(result) && result.message).toBe('Illegal attachments');
+  });
+
+  // The messages socket.io-parser throws (its suite and apps match them); the codes stay ours.
+  it.each<[string, Array<string | Uint8Array | number>, ProtocolErrorCode, string]>([
+    ['broken JSON', ['442["some","data"'], 'INVALID_JSON', 'invalid payload'],
+    ['broken JSON after a namespace', ['2/admin,"invalid'], 'INVALID_JSON', 'invalid payload'],
+    ['namespace without slash', ['2admin,["x"]'], 'INVALID_NAMESPACE', 'invalid payload'],
+    ['unknown type', ['999'], 'UNKNOWN_PACKET_TYPE', 'unknown packet type 9'],
+    ['unknown type letter', ['a'], 'UNKNOWN_PACKET_TYPE', 'unknown packet type NaN'],
+    ['a number', [999], 'INVALID_DATA', 'Unknown type: 999'],
+    ['placeholder out of range', ['51-["x",{"_placeholder":true,"num":1}]', new Uint8Array(1)], 'INVALID_ATTACHMENTS', 'illegal attachments'],
+    ['placeholder num a string', ['51-["x",{"_placeholder":true,"num":"0"}]', new Uint8Array(1)], 'INVALID_ATTACHMENTS', 'illegal attachments'],
+    ['binary when not expecting', [new Uint8Array(1)], 'UNEXPECTED_BINARY', 'got binary data when not reconstructing a packet'],
+    ['text while waiting', ['51-["x",{"_placeholder":true,"num":0}]', '2["y"]'], 'INVALID_ATTACHMENTS', 'got plaintext data when reconstructing a packet'],
+  ])('%s: %s reads as socket.io-parser', (_, chunks, code, message) => {
+    const result = decodeAll(chunks as Array<string | Uint8Array>);
+    expect(isProtocolError(result) && [result.code, result.message]).toStrictEqual([code, message]);
   });
 
   it('rejects a chunk that is neither text nor binary with INVALID_DATA', () => {

@@ -24,7 +24,14 @@ export interface SocketPacket {
 export interface SocketPacketDecoderOptions {
   /** Most attachments one binary packet may announce; default 10, as socket.io-parser. */
   maxAttachments?: number;
+  /** Passed to JSON.parse for every packet's data, as socket.io-parser's `new Decoder({ reviver })`. */
+  reviver?: JsonReviver;
 }
+
+/** A JSON.parse reviver. */
+export type JsonReviver = (this: unknown, key: string, value: unknown) => unknown;
+/** A JSON.stringify replacer function; for binary packets it sees the placeholders, as in socket.io-parser. */
+export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
 
 /**
  * Event names neither side may emit: they mean something to the socket layer itself (socket.io's list).
@@ -38,23 +45,31 @@ export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | sy
  * Encodes one socket packet into the items to send as engine message packets. EVENT and ACK whose data
  * holds binary anywhere become BINARY_EVENT / BINARY_ACK: the string with `{"_placeholder":true,"num":N}`
  * first, then each attachment as given. A BINARY_* packet without binary is sent as its plain type.
- * Throws only for data JSON.stringify rejects (cycles, BigInt), as socket.io-parser does.
+ * Throws, as socket.io-parser does, for data JSON.stringify rejects (cycles, BigInt) and for a namespace
+ * with a comma (the decoder would end the namespace there): a ProtocolError 'INVALID_NAMESPACE' whose
+ * message is the reference's, `invalid namespace: must not contain a comma`. `replacer` is passed to
+ * JSON.stringify, as socket.io-parser's `new Encoder(replacer)`.
  *
  * @example
  * encodeSocketPacket({ type: PacketType.EVENT, nsp: '/', data: ['chat', 'hi'] }); // ['2["chat","hi"]']
  */
-export function encodeSocketPacket(packet: SocketPacket): Array<string | BinaryLike> {
+export function encodeSocketPacket(packet: SocketPacket, replacer?: JsonReplacer): Array<string | BinaryLike> {
   const { nsp, id, data } = packet;
+  let prefix = '';
+  if (nsp && nsp !== '/') {
+    if (nsp.includes(',')) throw new ProtocolError('INVALID_NAMESPACE', 'invalid namespace: must not contain a comma');
+    prefix = nsp + ',';
+  }
   let type: number = packet.type;
   if (type > 4 /* CONNECT_ERROR */) type -= 3; // BINARY_* go as EVENT / ACK unless they hold binary
   const attachments: BinaryLike[] = [];
-  // EVENT or ACK: the replacer only when there is binary to find, as plain stringify is much faster and
-  // this is every emit.
-  const replacer = (type === 2 || type === 3) && hasBinary(data) ? placeholders(attachments) : undefined;
-  const json = data == null ? '' : (JSON.stringify(data, replacer) ?? '');
+  // EVENT or ACK: the placeholder replacer only when there is binary to find, as plain stringify is much
+  // faster and this is every emit.
+  const replace = (type === 2 || type === 3) && hasBinary(data) ? placeholders(attachments, replacer) : replacer;
+  const json = data == null ? '' : (JSON.stringify(data, replace) ?? '');
   const count = attachments.length;
   return [
-    `${count ? `${type + 3}${count}-` : type}${nsp && nsp !== '/' ? nsp + ',' : ''}${id ?? ''}${json}`,
+    `${count ? `${type + 3}${count}-` : type}${prefix}${id ?? ''}${json}`,
     ...attachments,
   ];
 }
@@ -71,12 +86,14 @@ export function encodeSocketPacket(packet: SocketPacket): Array<string | BinaryL
  */
 export class SocketPacketDecoder {
   readonly #maxAttachments: number;
+  readonly #reviver: JsonReviver | undefined;
   /** The binary packet waiting for attachments (already typed EVENT / ACK), and those received so far. */
   #pending: SocketPacket | undefined;
   #received: unknown[] = [];
 
   constructor(options?: SocketPacketDecoderOptions) {
     this.#maxAttachments = options?.maxAttachments ?? 10;
+    this.#reviver = options?.reviver;
   }
 
   /** The decoded packet, `undefined` while a binary packet waits for attachments, or the error. */
@@ -96,9 +113,14 @@ export class SocketPacketDecoder {
       delete pending.attachments;
       return error ?? pending;
     }
-    if (typeof chunk !== 'string') return fail(isBinary(chunk) ? 'UNEXPECTED_BINARY' : 'INVALID_DATA');
-    if (pending) return fail('INVALID_ATTACHMENTS');
-    const packet = decodeSocketString(chunk, this.#maxAttachments);
+    // Messages in socket.io-parser's wording, which its suite and apps match on; the codes are ours.
+    if (typeof chunk !== 'string') {
+      return isBinary(chunk)
+        ? new ProtocolError('UNEXPECTED_BINARY', 'got binary data when not reconstructing a packet')
+        : new ProtocolError('INVALID_DATA', 'Unknown type: ' + String(chunk));
+    }
+    if (pending) return new ProtocolError('INVALID_ATTACHMENTS', 'got plaintext data when reconstructing a packet');
+    const packet = decodeSocketString(chunk, this.#maxAttachments, this.#reviver);
     // A count is at least 1, and a ProtocolError has none: both are returned as they are.
     if (!(packet as SocketPacket).attachments) return packet;
     this.#pending = packet as SocketPacket;
@@ -116,10 +138,10 @@ export class SocketPacketDecoder {
  * `<type>[<attachments>-][<nsp>,][<ackId>][JSON]`. A BINARY_* packet comes back typed EVENT / ACK, with
  * `attachments` set and placeholders still in `data`.
  */
-export function decodeSocketString(str: string, maxAttachments: number): SocketPacket | ProtocolError {
+export function decodeSocketString(str: string, maxAttachments: number, reviver?: JsonReviver): SocketPacket | ProtocolError {
   // Char codes, not one-character strings, on this hot path: '0'..'9' are 48..57, '/' is 47.
   let type = str.charCodeAt(0) - 48;
-  if (!(type >= 0 && type <= 6)) return failType(str);
+  if (!(type >= 0 && type <= 6)) return str ? new ProtocolError('UNKNOWN_PACKET_TYPE', 'unknown packet type ' + Number(str[0])) : failType(str);
   const packet: SocketPacket = { type: type as PacketType, nsp: '/' };
   let i = 1;
   if (type > 4 /* CONNECT_ERROR */) {
@@ -155,10 +177,10 @@ export function decodeSocketString(str: string, maxAttachments: number): SocketP
     const text = str.slice(i);
     let payload: unknown;
     try {
-      payload = JSON.parse(text);
+      payload = JSON.parse(text, reviver);
     } catch {
-      // `2admin,["x"]` (the reference calls it an invalid namespace) rather than broken JSON.
-      return fail(packet.nsp === '/' && /^[^[{",]+,/.test(text) ? 'INVALID_NAMESPACE' : 'INVALID_JSON');
+      // `2admin,["x"]` rather than broken JSON; either way socket.io-parser's message is 'invalid payload'.
+      return new ProtocolError(packet.nsp === '/' && /^[^[{",]+,/.test(text) ? 'INVALID_NAMESPACE' : 'INVALID_JSON', 'invalid payload');
     }
     if (!isPayloadValid(type, payload)) return fail('INVALID_PAYLOAD');
     packet.data = payload;
@@ -181,4 +203,22 @@ function isPayloadValid(type: number, payload: unknown): boolean {
   if (type !== 2 /* EVENT */) return type === 3 /* ACK */;
   const name: unknown = payload[0];
   return (typeof name === 'string' || typeof name === 'number') && !RESERVED_EVENTS.has(name as string);
+}
+
+/**
+ * Whether `packet` is one socket.io would send: a string namespace without a comma, an integer ack id if
+ * any, and data of the shape its type takes (socket.io-parser's `isPacketValid`; BINARY_* types are not
+ * valid here, as there).
+ *
+ * @example
+ * isPacketValid({ type: PacketType.EVENT, nsp: '/', data: ['chat'] }); // true
+ */
+export function isPacketValid(packet: SocketPacket): boolean {
+  const { type, nsp, id, data } = packet;
+  return (
+    isString(nsp) &&
+    !nsp.includes(',') &&
+    (id === undefined || Number.isInteger(id)) &&
+    (data === undefined ? type < 2 : isPayloadValid(type, data))
+  );
 }

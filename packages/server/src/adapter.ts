@@ -157,6 +157,9 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   addAll(id: SocketId, rooms: Set<Room>): void {
+    // Even with no rooms the socket is known from now on, and so a target of broadcasts to all (as
+    // socket.io-adapter: adapters and direct callers may add a socket without its own room).
+    if (rooms.size === 0 && !this.sids.has(id)) this.sids.set(id, new Set());
     for (const room of rooms) {
       if (this.sids.get(id)?.has(room) === true && this.rooms.get(room)?.has(id) === true) continue;
       if (room === id && !this.sids.has(id) && !this.rooms.has(room)) {

@@ -131,6 +131,15 @@ describe('Server: connecting', () => {
     expect(chat.sockets.size).toBe(1);
   });
 
+  it('refuses a namespace name with a comma, which the wire format cannot carry, also under a RegExp parent', () => {
+    const io = makeServer();
+    io.of(/^\/a/);
+    const created: string[] = [];
+    io.on('new_namespace', (nsp) => created.push(nsp.name));
+    for (const name of ['/a,b', 'a,b']) expect(() => io.of(name)).toThrow('invalid namespace "/a,b": must not contain a comma');
+    expect(created).toEqual([]);
+  });
+
   it('creates dynamic child namespaces from a RegExp, with the parent middleware and listeners', async () => {
     const io = makeServer();
     const parent = io.of(/^\/dyn-\d+$/);

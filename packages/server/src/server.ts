@@ -202,7 +202,8 @@ export class Server<
 
   /**
    * The namespace `name` (created on first use). A RegExp or a function makes a dynamic namespace:
-   * connections to matching names create child namespaces on the fly.
+   * connections to matching names create child namespaces on the fly. A name with a comma throws a
+   * TypeError: the Socket.IO wire format ends a namespace at its first comma.
    */
   of(
     name: string | RegExp | ParentNspNameMatchFn,
@@ -221,6 +222,9 @@ export class Server<
       return parent;
     }
     if (!name.startsWith('/')) name = `/${name}`;
+    // The wire format ends a namespace at its first comma: no client could reach it, and every emit to it
+    // would throw in the encoder. Refused here, once, where the app names it.
+    if (name.includes(',')) throw new TypeError(`invalid namespace ${JSON.stringify(name)}: must not contain a comma`);
     let nsp = this._nsps.get(name);
     if (nsp === undefined) {
       for (const [regexp, parent] of this.#parentFromRegExp) {

@@ -69,7 +69,7 @@ describe('polling messages', () => {
     const answer = await held;
     expect(decode(answer.body)).toEqual([
       { type: 'message', data: 'hello' },
-      { type: 'message', data: new Uint8Array([1, 2, 3]) },
+      { type: 'message', data: Buffer.from([1, 2, 3]) },
     ]);
 
     const posted = await push(server, sid, '4one\x1e4two\x1ebAQID');
