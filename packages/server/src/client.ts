@@ -3,6 +3,7 @@ import { PacketType, SocketPacketDecoder, encodeSocketPacket, isProtocolError } 
 import type { ProtocolError, SocketPacket } from '@switchback/protocol';
 import type { EncodedPacket, WriteOptions } from './adapter.js';
 import type { EngineSocket } from './engine/index.js';
+import { COMPRESS, NO_COMPRESS } from './engine/transport.js';
 import type { Server } from './server.js';
 import type { Socket } from './socket.js';
 import type { DisconnectReason } from './socket-types.js';
@@ -69,7 +70,8 @@ export class Client<
     // Volatile: better lost than late. All frames of a packet go together, so one check covers them.
     // While connecting (see _connecting) the CONNECT answer is held but counts as in flight, as it was.
     if (options.volatile === true && (!this.conn.transport.writable || connecting.has(this))) return;
-    const sendOptions = { compress: options.compress !== false };
+    // Shared frozen options: no object per packet (the engine carries them on its packets as they are).
+    const sendOptions = options.compress === false ? NO_COMPRESS : COMPRESS;
     for (const frame of encoded) this.conn.send(frame, sendOptions);
   }
 

@@ -15,8 +15,9 @@ export type {
 } from './server.js';
 export { EngineSocket } from './session.js';
 export type { EngineCloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from './session.js';
-export type { Transport, TransportName, TransportState } from './transport.js';
+export type { OutgoingPacket, PacketOptions, Transport, TransportName, TransportState } from './transport.js';
 export { EngineErrorCode, EngineRequestError, TransportError, engineErrorMessages } from './errors.js';
 export type { TransportErrorCode } from './errors.js';
 export type { CorsOptions } from './cors.js';
+export type { HttpCompressionOptions } from './http-compression.js';
 export type { CookieOptions } from './cookie.js';

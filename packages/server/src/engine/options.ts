@@ -1,8 +1,11 @@
 // EngineServer options and the defaults engine.io uses for them.
 import type { BinaryLike } from '@switchback/protocol';
+import type { PerMessageDeflateOptions } from 'ws';
 import { resolveCookieOptions } from './cookie.js';
 import type { CookieOptions, ResolvedCookieOptions } from './cookie.js';
 import type { CorsOptions } from './cors.js';
+import { resolveHttpCompression } from './http-compression.js';
+import type { HttpCompressionOptions, ResolvedHttpCompression } from './http-compression.js';
 import type { TransportName } from './transport.js';
 import type { AllowRequest } from './verify.js';
 
@@ -38,6 +41,21 @@ export interface EngineServerOptions {
   crowdedPollHold?: number;
   /** A message sent right after the open packet (engine.io's option). */
   initialPacket?: unknown;
+  /**
+   * gzip/deflate for polling answers of at least `threshold` bytes (default 1024) when the request's
+   * Accept-Encoding allows it and some packet of the answer was sent with `compress` (the default).
+   * The other fields are zlib options. Default true, as engine.io; false turns it off.
+   */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /**
+   * WebSocket permessage-deflate, handed to `ws`; `true` is ws's defaults with a threshold of 1024.
+   * Default false, as engine.io: it costs about 300 KB per socket (socket.io#3477).
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Destroy upgrades of other paths that nothing handled (see AttachOptions). Default true. */
+  destroyUpgrade?: boolean;
+  /** How long another 'upgrade' listener has to answer an upgrade of another path. Default 1000 ms. */
+  destroyUpgradeTimeout?: number;
 }
 
 export interface ResolvedEngineServerOptions {
@@ -55,11 +73,23 @@ export interface ResolvedEngineServerOptions {
   readonly crowdedPollThreshold: number;
   readonly crowdedPollHold: number;
   readonly initialPacket: string | BinaryLike | undefined;
+  readonly httpCompression: ResolvedHttpCompression | false;
+  readonly perMessageDeflate: PerMessageDeflateOptions | false;
+  readonly destroyUpgrade: boolean;
+  readonly destroyUpgradeTimeout: number;
 }
 
 /** Options of one attach() (engine.io takes `path` there). */
 export interface AttachOptions {
   path?: string;
+  /**
+   * An upgrade of another path is destroyed at once when ours is the only 'upgrade' listener; when
+   * there are others, it is ended after `destroyUpgradeTimeout` if nothing was written to it. false
+   * leaves such upgrades alone. Default the server's option (true).
+   */
+  destroyUpgrade?: boolean;
+  /** Default the server's option (1000 ms). */
+  destroyUpgradeTimeout?: number;
 }
 
 /** `/engine.io` and `/engine.io/` alike become `/engine.io/`. */
@@ -85,7 +115,18 @@ export function resolveOptions(options: EngineServerOptions): ResolvedEngineServ
     crowdedPollThreshold: options.crowdedPollThreshold ?? 4,
     crowdedPollHold: options.crowdedPollHold ?? 1000,
     initialPacket: typeof initial === 'string' || isBinaryLike(initial) ? initial : undefined,
+    httpCompression: resolveHttpCompression(options.httpCompression),
+    perMessageDeflate: resolvePerMessageDeflate(options.perMessageDeflate),
+    destroyUpgrade: options.destroyUpgrade !== false,
+    // `||` as engine.io: 0 means the default too.
+    destroyUpgradeTimeout: options.destroyUpgradeTimeout || 1000,
   };
+}
+
+/** As engine.io: given options are laid over `{ threshold: 1024 }`; false or nothing turns it off. */
+function resolvePerMessageDeflate(option: boolean | PerMessageDeflateOptions | undefined): PerMessageDeflateOptions | false {
+  if (option === undefined || option === false) return false;
+  return { threshold: 1024, ...(option === true ? {} : option) };
 }
 
 function isBinaryLike(value: unknown): value is BinaryLike {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { EnginePacket } from '@switchback/protocol';
 import type { EngineSocket } from './session.js';
+import type { OutgoingPacket } from './transport.js';
 
 export interface ConnectionError {
   req: IncomingMessage;
@@ -16,7 +16,7 @@ export interface EngineServerEvents {
   initial_headers: [headers: Record<string, string>, req: IncomingMessage];
   headers: [headers: Record<string, string>, req: IncomingMessage];
   /** A session's write buffer is about to be handed to its transport. */
-  flush: [socket: EngineSocket, buffer: EnginePacket[]];
+  flush: [socket: EngineSocket, buffer: OutgoingPacket[]];
   /** A session's write buffer was handed to its transport. */
   drain: [socket: EngineSocket];
 }

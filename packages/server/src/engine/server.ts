@@ -7,6 +7,7 @@ import { serializeCookie } from './cookie.js';
 import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade, engineErrorMessages } from './errors.js';
 import { ClientRegistry } from './client-registry.js';
 import { matchesPath, mountRequests, mountUpgrades } from './http-mount.js';
+import type { ForeignUpgradePolicy } from './http-mount.js';
 import type { ConnectMiddleware } from './http-mount.js';
 import { InFlight, refuseClosed } from './in-flight.js';
 import { normalizePath, resolveOptions } from './options.js';
@@ -132,7 +133,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   attach(server: HttpServer, options?: AttachOptions): void {
     const path = options?.path === undefined ? this.opts.path : normalizePath(options.path);
     mountRequests(server, path, (req, res) => this.handleRequest(req, res));
-    this.attachUpgrade(server, { path });
+    this.attachUpgrade(server, { ...options, path });
   }
 
   /**
@@ -141,17 +142,22 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    */
   attachUpgrade(server: HttpServer, options?: AttachOptions): void {
     const path = options?.path === undefined ? this.opts.path : normalizePath(options.path);
-    this.#listenTo(server, path);
+    const policy: ForeignUpgradePolicy = {
+      destroyUpgrade: options?.destroyUpgrade ?? this.opts.destroyUpgrade,
+      // `||` as engine.io: 0 means the default too.
+      destroyUpgradeTimeout: options?.destroyUpgradeTimeout || this.opts.destroyUpgradeTimeout,
+    };
+    this.#listenTo(server, path, policy);
     server.on('listening', () => {
       if (!this.#closed) return;
       this.#closed = false;
       this.#wss = this.#createWebSocketServer();
-      this.#listenTo(server, path);
+      this.#listenTo(server, path, policy);
     });
   }
 
-  #listenTo(server: HttpServer, path: string): void {
-    const detach = mountUpgrades(server, path, (req, socket, head) => this.handleUpgrade(req, socket, head), () => this.close());
+  #listenTo(server: HttpServer, path: string, policy: ForeignUpgradePolicy): void {
+    const detach = mountUpgrades(server, path, (req, socket, head) => this.handleUpgrade(req, socket, head), () => this.close(), policy);
     this.#detach.push(detach);
   }
 
@@ -185,7 +191,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   #createWebSocketServer(): WebSocketServer {
-    return createWebSocketServer(this.opts.maxHttpBufferSize, (lines, req) => this.#onWebSocketHeaders(lines, req));
+    return createWebSocketServer(this.opts.maxHttpBufferSize, this.opts.perMessageDeflate, (lines, req) => this.#onWebSocketHeaders(lines, req));
   }
 
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -228,6 +234,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       pollHoldTimeout: this.opts.pollHoldTimeout,
       holdPolicy: this.#pollCrowding,
+      httpCompression: this.opts.httpCompression,
     };
     const transport = new PollingTransport(this.#pollingOptions);
     const socket = this.#register(id, req, transport);

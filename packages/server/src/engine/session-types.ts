@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { BinaryLike, EnginePacket } from '@switchback/protocol';
 import type { DelayQueue, OwnedDelayEntry } from './delay-queue.js';
 import type { EngineSocket } from './session.js';
-import type { Transport } from './transport.js';
+import type { OutgoingPacket, Transport } from './transport.js';
 
 export type EngineSocketState = 'opening' | 'open' | 'closing' | 'closed';
 
@@ -24,12 +24,12 @@ export interface EngineSocketEvents {
   close: [reason: EngineCloseReason, description?: unknown];
   error: [err: Error];
   packet: [packet: EnginePacket];
-  packetCreate: [packet: EnginePacket];
+  packetCreate: [packet: OutgoingPacket];
   heartbeat: [];
   upgrading: [transport: Transport];
   upgrade: [transport: Transport];
   drain: [];
-  flush: [buffer: EnginePacket[]];
+  flush: [buffer: OutgoingPacket[]];
   stateChange: [change: { from: EngineSocketState; to: EngineSocketState }];
 }
 
@@ -58,7 +58,7 @@ export interface Heartbeat {
 }
 
 export interface SessionObserver {
-  flush(socket: EngineSocket, buffer: EnginePacket[]): void;
+  flush(socket: EngineSocket, buffer: OutgoingPacket[]): void;
   drain(socket: EngineSocket): void;
   close(socket: EngineSocket): void;
   /** A polling answer of this session is about to be written with these headers. */

@@ -4,8 +4,8 @@ import type { BinaryLike, EnginePacket, ProtocolError } from '@switchback/protoc
 import { DelayQueue, OwnedDelayEntry } from './delay-queue.js';
 import type { EngineCloseReason, EngineSocketEvents, EngineSocketState, Heartbeat, SendOptions, SessionConfig } from './session-types.js';
 import { TransportError } from './errors.js';
-import { toBuffer } from './transport.js';
-import type { Transport, TransportBase, TransportSink } from './transport.js';
+import { COMPRESS, NO_COMPRESS, toBuffer } from './transport.js';
+import type { OutgoingPacket, Transport, TransportBase, TransportSink } from './transport.js';
 import { compactRequest } from './session-request.js';
 import { runUpgrade } from './upgrade.js';
 import type { UpgradeHost } from './upgrade.js';
@@ -24,7 +24,7 @@ export type {
 export let createHeartbeat!: (pingInterval: number, pingTimeout: number) => Heartbeat;
 
 interface QueuedPacket {
-  readonly packet: EnginePacket;
+  readonly packet: OutgoingPacket;
   readonly callback: (() => void) | undefined;
 }
 
@@ -146,7 +146,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /** Packets queued and not yet handed to the transport (a copy; engine.io exposes its array). */
-  get writeBuffer(): readonly EnginePacket[] {
+  get writeBuffer(): readonly OutgoingPacket[] {
     return this.#writeBuffer.map((queued) => queued.packet);
   }
 
@@ -157,7 +157,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   send(data: string | BinaryLike | null | undefined, options?: SendOptions | (() => void), callback?: () => void): this {
     // engine.io's overload send(data, callback); null/undefined go out as an empty message, as there.
     const done = typeof options === 'function' ? options : callback;
-    this.#sendPacket({ type: 'message', data: data ?? '' }, typeof done === 'function' ? done : undefined);
+    const compress = typeof options === 'object' && options !== null && options.compress === false ? NO_COMPRESS : COMPRESS;
+    this.#sendPacket({ type: 'message', data: data ?? '', options: compress }, typeof done === 'function' ? done : undefined);
     return this;
   }
 
@@ -241,9 +242,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         pingTimeout: this.#config.pingTimeout,
         maxPayload: this.#config.maxPayload,
       }),
+      options: COMPRESS,
     });
     if (this.#config.initialPacket !== undefined) {
-      this.#sendPacket({ type: 'message', data: this.#config.initialPacket });
+      this.#sendPacket({ type: 'message', data: this.#config.initialPacket, options: COMPRESS });
     }
     this.emit('open');
     this.#schedulePing();
@@ -256,7 +258,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   #onPingInterval(): void {
     this.#pingTimeoutRefreshed = false;
-    this.#sendPacket({ type: 'ping' });
+    this.#sendPacket({ type: 'ping', options: COMPRESS });
     // A closing session still times out (a graceful close may wait for a GET that never comes); a
     // closed one (it may have closed while sending) waits for nothing.
     if (this.#state !== 'closed') this.#config.heartbeat.timeout.add(this.#heartbeat);
@@ -342,7 +344,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  #sendPacket(packet: EnginePacket, callback?: () => void): void {
+  #sendPacket(packet: OutgoingPacket, callback?: () => void): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.emit('packetCreate', packet);
     if (this.#writeBuffer === NO_PACKETS) this.#writeBuffer = [{ packet, callback }];

@@ -5,6 +5,20 @@ import type { EngineData, EnginePacket, ProtocolError } from '@switchback/protoc
 import type { TransportError } from './errors.js';
 
 export type TransportName = 'polling' | 'websocket';
+
+/** engine.io's `packet.options`: whether the packet may be compressed (HTTP compression, permessage-deflate). */
+export interface PacketOptions {
+  readonly compress: boolean;
+}
+
+/** A packet on its way out; `options` as engine.io sets it (absent on the transports' own noop and close). */
+export interface OutgoingPacket extends EnginePacket {
+  readonly options?: PacketOptions;
+}
+
+// Shared by every packet: no allocation per packet for the one flag they carry.
+export const COMPRESS: PacketOptions = Object.freeze({ compress: true });
+export const NO_COMPRESS: PacketOptions = Object.freeze({ compress: false });
 export type TransportState = 'open' | 'closing' | 'closed';
 
 /** Events a transport reports to the session that owns it. */
@@ -122,7 +136,7 @@ export abstract class TransportBase implements Transport {
    * Writes packets; only called while `writable`. `onSent` runs once they are handed to the socket
    * (the moment send callbacks are released), never if the transport fails first.
    */
-  abstract send(packets: readonly EnginePacket[], onSent?: () => void): void;
+  abstract send(packets: readonly OutgoingPacket[], onSent?: () => void): void;
 
   /** Closes once; `onClosed` runs when the transport is done (for polling maybe after the next GET). */
   close(onClosed?: () => void): void {

@@ -1,18 +1,20 @@
 // The `ws` side of upgrades: the WebSocketServer (no http.Server of its own) and the headers of its 101.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
+import type { PerMessageDeflateOptions } from 'ws';
 
 /** A WebSocketServer for handleUpgrade(); `onHeaders` is its 'headers' hook (lines of the 101 answer). */
 export function createWebSocketServer(
   maxPayload: number,
+  // Off by default: permessage-deflate costs ~300 KB per socket (socket.io#3477); engine.io also disables it.
+  perMessageDeflate: PerMessageDeflateOptions | false,
   onHeaders: (lines: string[], req: IncomingMessage) => void,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
     maxPayload,
-    // permessage-deflate costs ~300 KB per socket (socket.io#3477); engine.io also disables it.
-    perMessageDeflate: false,
+    perMessageDeflate,
   });
   wss.on('headers', onHeaders);
   return wss;

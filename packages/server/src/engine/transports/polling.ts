@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodePayload, encodePayload, isProtocolError } from '@switchback/protocol';
-import type { EnginePacket } from '@switchback/protocol';
 import { EngineErrorCode, EngineRequestError, TransportError, abortRequest } from '../errors.js';
 import { DelayEntry, DelayQueue } from '../delay-queue.js';
 import type { CrowdGroup, HeldPollHandle, PollHoldPolicy } from '../poll-crowding.js';
 import { shareHeaderStrings } from '../session-request.js';
 import { TransportBase, normalizePacket } from '../transport.js';
+import type { OutgoingPacket } from '../transport.js';
+import { negotiateEncoding, writeCompressed } from '../http-compression.js';
+import type { HttpEncoding, ResolvedHttpCompression } from '../http-compression.js';
 
 export interface PollingOptions {
   maxHttpBufferSize: number;
@@ -17,6 +19,8 @@ export interface PollingOptions {
   closeTimeout?: number;
   /** Decides each hold (the server's PollCrowding); without it every GET gets `pollHoldTimeout`. */
   holdPolicy?: PollHoldPolicy | undefined;
+  /** gzip/deflate of large answers (the server's resolved `httpCompression`); off when absent or false. */
+  httpCompression?: ResolvedHttpCompression | false | undefined;
 }
 
 /**
@@ -71,6 +75,17 @@ function holdQueue(options: PollingOptions, hold: number): DelayQueue<HeldPoll> 
   return queue;
 }
 
+interface PendingClose {
+  readonly finish: () => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const CLOSE_PACKET: OutgoingPacket = Object.freeze({ type: 'close' });
+
+function wantsCompression(packet: OutgoingPacket): boolean {
+  return packet.options?.compress === true;
+}
+
 interface DataRequest {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -89,7 +104,7 @@ export class PollingTransport extends TransportBase {
   #poll: HeldPoll | null = null;
   #data: DataRequest | null = null;
   /** Set by a graceful close while no GET is held: the next GET carries the close packet. */
-  #pendingClose: { readonly finish: () => void; readonly timer: NodeJS.Timeout } | null = null;
+  #pendingClose: PendingClose | null = null;
 
   constructor(options: PollingOptions) {
     super();
@@ -122,29 +137,56 @@ export class PollingTransport extends TransportBase {
     }
   }
 
-  send(packets: readonly EnginePacket[], onSent?: () => void): void {
+  send(packets: readonly OutgoingPacket[], onSent?: () => void): void {
     // The session only takes packets out of its buffer after `writable` said yes in the same tick, so
     // a dead GET never swallows them: they stay buffered for the next GET.
     const poll = this.#livePoll();
     if (poll === null) return;
+    // From here the GET counts as answered, even while its body is being compressed.
     this.#endPoll(poll);
-    const all = [...packets];
     const pending = this.#pendingClose;
-    if (pending !== null) all.push({ type: 'close' });
-    const body = encodePayload(all);
-    const headers = this.#headers(poll.res.req, {
-      'Content-Type': 'text/plain; charset=UTF-8',
-      'Content-Length': String(Buffer.byteLength(body)),
-    });
-    poll.res.writeHead(200, headers);
-    poll.res.end(body);
-    onSent?.();
-    this.emit('drain');
-    if (pending !== null) {
+    let body: string;
+    if (pending === null) body = encodePayload(packets);
+    else {
       this.#pendingClose = null;
       clearTimeout(pending.timer);
-      pending.finish();
+      body = encodePayload([...packets, CLOSE_PACKET]);
     }
+    const encoding = this.#encodingFor(poll.res.req, packets, body);
+    if (encoding === undefined) {
+      const headers = this.#headers(poll.res.req, {
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'Content-Length': String(Buffer.byteLength(body)),
+      });
+      poll.res.writeHead(200, headers);
+      poll.res.end(body);
+      this.#afterAnswer(onSent, pending);
+      return;
+    }
+    const zlib = (this.#opts.httpCompression as ResolvedHttpCompression).zlib;
+    const headersOf = (extra: Record<string, string>): Record<string, string> =>
+      this.#headers(poll.res.req, { 'Content-Type': 'text/plain; charset=UTF-8', ...extra });
+    writeCompressed({ res: poll.res, body, encoding, zlib, headers: headersOf }, () => this.#afterAnswer(onSent, pending));
+  }
+
+  /** The encoding of an answer: only when it is on, asked for, large enough and some packet allows it. */
+  #encodingFor(req: IncomingMessage, packets: readonly OutgoingPacket[], body: string): HttpEncoding | undefined {
+    const compression = this.#opts.httpCompression;
+    if (compression === undefined || compression === false) return undefined;
+    // Cheapest checks first: most answers of a busy server are small. A UTF-16 unit is 1 to 3 UTF-8
+    // bytes, so the byte length is only measured between `length` and `3 × length`.
+    const threshold = compression.threshold;
+    if (body.length < threshold && (body.length * 3 < threshold || Buffer.byteLength(body) < threshold)) return undefined;
+    if (!packets.some(wantsCompression)) return undefined;
+    const accept = req.headers['accept-encoding'];
+    return negotiateEncoding(Array.isArray(accept) ? accept.join(',') : accept);
+  }
+
+  /** The body is written: release the send callbacks, and finish a graceful close whose packet it carried. */
+  #afterAnswer(onSent: (() => void) | undefined, pending: PendingClose | null): void {
+    onSent?.();
+    this.emit('drain');
+    pending?.finish();
   }
 
   protected override doClose(onClosed: () => void): void {

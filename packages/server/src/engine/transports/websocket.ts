@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { encodeEnginePacket } from '@switchback/protocol';
-import type { EnginePacket } from '@switchback/protocol';
 import { TransportError } from '../errors.js';
 import { TransportBase } from '../transport.js';
+import type { OutgoingPacket } from '../transport.js';
 import { wsOnIgnoredError } from '../websocket-server.js';
 
 const owners = new WeakMap<WebSocket, WebSocketTransport>();
@@ -11,6 +11,10 @@ const owners = new WeakMap<WebSocket, WebSocketTransport>();
 let onMessage: (transport: WebSocketTransport, data: string | Buffer) => void;
 let onClose: (transport: WebSocketTransport) => void;
 let onError: (transport: WebSocketTransport, err: TransportError) => void;
+
+// ws's per-frame options, shared: no object per frame. Without permessage-deflate ws ignores `compress`.
+const WS_COMPRESS = Object.freeze({ compress: true });
+const WS_NO_COMPRESS = Object.freeze({ compress: false });
 
 /** How long a closing WebSocket may take for the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 5_000;
@@ -65,7 +69,7 @@ export class WebSocketTransport extends TransportBase {
     return this.#ws.bufferedAmount;
   }
 
-  send(packets: readonly EnginePacket[], onSent?: () => void): void {
+  send(packets: readonly OutgoingPacket[], onSent?: () => void): void {
     if (packets.length === 0) return;
     this.#writable = false;
     // ws writes every frame on its own (a syscall each, the main cost of a small frame): several frames
@@ -79,11 +83,12 @@ export class WebSocketTransport extends TransportBase {
     }
   }
 
-  #sendFrames(packets: readonly EnginePacket[], onSent: (() => void) | undefined): void {
+  #sendFrames(packets: readonly OutgoingPacket[], onSent: (() => void) | undefined): void {
     packets.forEach((packet, index) => {
       const last = index === packets.length - 1;
       const frame = encodeEnginePacket(packet, true);
-      this.#ws.send(frame, (err?: Error) => {
+      // As engine.io: only an explicit compress:false turns it off (the transports' own packets have no options).
+      this.#ws.send(frame, packet.options?.compress === false ? WS_NO_COMPRESS : WS_COMPRESS, (err?: Error) => {
         if (err !== undefined && err !== null) {
           this.onError(new TransportError('WRITE_ERROR', 'write error', { cause: err }));
           return;
