@@ -78,6 +78,8 @@ export function compactRequest(req: IncomingMessage): IncomingMessage {
 function lazyHeaders(copy: IncomingMessage, headers: IncomingMessage['headers'], headersKey: symbol, countKey: symbol): void {
   // The getter reads as many raw entries as this count says.
   if (Reflect.get(copy, countKey) !== copy.rawHeaders.length) return;
+  // Emptied, the getter rebuilds the headers from rawHeaders (and caches them there): compare that
+  // rebuild with what the request had, then empty the field again or put the request's own back.
   Reflect.set(copy, headersKey, null);
   if (sameHeaders(copy.headers, headers)) Reflect.set(copy, headersKey, null);
   else Reflect.set(copy, headersKey, headers);
