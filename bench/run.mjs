@@ -22,9 +22,11 @@ const quick = args.includes('--quick');
 const repsArg = args.indexOf('--reps');
 
 const settings = quick
-  ? { reps: 3, warmupMs: 300, durationMs: 1000, floodMessages: 20_000, idleSessions: 500, samples: 10, connectSamples: 5, stallSamples: 1 }
-  : { reps: 5, warmupMs: 1000, durationMs: 3000, floodMessages: 20_000, idleSessions: 2000, samples: 30, connectSamples: 15, stallSamples: 2 };
+  ? { reps: 3, warmupMs: 300, durationMs: 1000, floodMessages: 20_000, idleSessions: 500, samples: 10, delayedSamples: 5, connectSamples: 5, stallSamples: 1 }
+  : { reps: 5, warmupMs: 1000, durationMs: 3000, floodMessages: 20_000, idleSessions: 2000, samples: 30, delayedSamples: 10, connectSamples: 15, stallSamples: 2 };
 if (repsArg !== -1) settings.reps = Number(args[repsArg + 1]);
+/** Each way, for the time to first message over a slower link: a 20 ms round trip. */
+const LINK_DELAY_MS = 10;
 const STEPS = [
   ['first', 'first message', firstMessageAll],
   ['pingpong', 'ping-pong', pingpongAll],
@@ -59,6 +61,7 @@ async function startRep() {
   const urls = {};
   const pollingOnlyUrls = {};
   const stallUrls = {};
+  const delayedUrls = {};
   const serverModule = `${here}lib/server-process.mjs`;
   const clientModule = `${here}lib/client-process.mjs`;
   const opts = (name) => ({ execArgv: ['--expose-gc'], name });
@@ -68,6 +71,8 @@ async function startRep() {
     clients[lib] = await spawnWorker(clientModule, { name: `${lib} client` });
     const { port } = await servers[lib].call('listen', { lib });
     urls[lib] = `http://127.0.0.1:${port}`;
+    const delayed = await proxy.call('proxy', { targetPort: port, delayMs: LINK_DELAY_MS });
+    delayedUrls[lib] = `http://127.0.0.1:${delayed.port}`;
     if (SOCKET_LIBS.includes(lib)) {
       const polling = await servers[lib].call('listen', { lib, transports: ['polling'] });
       pollingOnlyUrls[lib] = `http://127.0.0.1:${polling.port}`;
@@ -78,7 +83,7 @@ async function startRep() {
   const stop = async () => {
     await Promise.all([proxy, ...Object.values(servers), ...Object.values(clients)].map((w) => w.stop()));
   };
-  return { servers, clients, urls, pollingOnlyUrls, stallUrls, settings, median, stop };
+  return { servers, clients, urls, pollingOnlyUrls, stallUrls, delayedUrls, settings, median, stop };
 }
 
 async function main() {

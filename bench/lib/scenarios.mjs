@@ -112,6 +112,12 @@ export async function firstMessageAll(ctx, out) {
       const { times } = await ctx.clients[lib].call('firstMessage', { lib, url: ctx.urls[lib], samples: samples + 2 }, 60_000);
       out[`first:${lib}`] = ctx.median(times.slice(2)); // the first two warm the client's code paths
     });
+    // The same over a link with a 20 ms round trip: the number of round trips, not CPU, decides here.
+    await attempt(`first message ${lib} (20 ms RTT)`, async () => {
+      const url = ctx.delayedUrls[lib];
+      const { times } = await ctx.clients[lib].call('firstMessage', { lib, url, samples: ctx.settings.delayedSamples + 1 }, 60_000);
+      out[`firstRtt:${lib}`] = ctx.median(times.slice(1));
+    });
   }
 }
 

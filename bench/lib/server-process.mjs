@@ -2,6 +2,7 @@
 // reports CPU and memory measured from inside.
 import { createServer } from 'node:http';
 import { serve } from './ipc.mjs';
+import { startDelayProxy } from './delay-proxy.mjs';
 import { startStallProxy } from './stall-proxy.mjs';
 
 const listeners = [];
@@ -107,8 +108,8 @@ serve({
     listeners.push(started);
     return { port };
   },
-  async proxy({ targetPort }) {
-    const proxy = await startStallProxy(targetPort);
+  async proxy({ targetPort, delayMs }) {
+    const proxy = delayMs === undefined ? await startStallProxy(targetPort) : await startDelayProxy(targetPort, delayMs);
     listeners.push({ close: proxy.close, http: undefined });
     return { port: proxy.port };
   },
