@@ -1,8 +1,9 @@
 import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
-import { InMemoryFallbackMemory, Socket as Engine } from './engine/index.js';
+import { Socket as Engine } from './engine/index.js';
 import { defaultClock } from './engine/clock.js';
-import { findSessionStorage } from './engine/fallback-memory.js';
+import { managerFallbackMemory } from './engine/fallback-memory.js';
+import { unrefTimer } from '#websocket-constructor';
 import type { Clock, SocketEvents as EngineEvents, SocketOptions as EngineOptions } from './engine/index.js';
 import { backoffDelay } from './backoff.js';
 import { Socket } from './socket.js';
@@ -56,18 +57,12 @@ export interface ManagerReservedEvents {
  * Connection phases, as small numbers because the bundle size is a target (a string union would keep
  * every name in the minified code): 0 closed, 1 opening, 2 open, 3 reopening (a reconnect attempt's
  * engine is connecting), 4 waiting (a reconnect is scheduled). So: odd = an engine is connecting,
- * > 2 = reconnecting, `% 4 === 0` = closed or waiting (nothing connecting or open).
+ * > 2 = reconnecting, `% 4 === 0` = closed or waiting (nothing connecting or open). The moves: closed or
+ * waiting -> opening (open()), waiting -> reopening (an attempt), opening or reopening -> open, reopening
+ * -> waiting (a failed attempt), closed -> waiting (the first reconnect), anything -> closed; each is
+ * guarded where it happens (no transition table: bundle size).
  */
 export type Phase = 0 | 1 | 2 | 3 | 4;
-
-/** Allowed transitions, one bit per next phase, indexed by the current phase. */
-const TRANSITIONS = [
-  0b10011, // closed -> closed, opening, waiting
-  0b00101, // opening -> open, closed
-  0b00001, // open -> closed
-  0b10101, // reopening -> open, waiting, closed
-  0b11011, // waiting -> waiting, reopening, opening, closed
-];
 
 type TimerHandle = Parameters<typeof clearTimeout>[0];
 type Listeners = { [E in keyof EngineEvents]?: (...args: EngineEvents[E]) => void };
@@ -129,7 +124,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     if (o.useNativeTimers) o.clock ??= nativeClock;
     this._t = o.clock ?? defaultClock;
     // One memory per Manager outside browsers, so its reconnects skip a WebSocket that failed before.
-    o.fallbackMemory ??= findSessionStorage() ? undefined : new InMemoryFallbackMemory();
+    o.fallbackMemory ??= managerFallbackMemory();
     this.#uri = uri;
     this.#v = [
       o.reconnection !== false,
@@ -244,16 +239,12 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
 
   /** The single place the phase changes. */
   #to(next: Phase): void {
-    if (!((TRANSITIONS[this._p]! >> next) & 1)) throw Error(`Manager: bad transition ${this._p}>${next}`);
     this._p = next;
   }
 
   #start(phase: 1 | 3, fn?: (err?: Error) => void): void {
     const o = this.opts;
-    const engine = (this.engine = (o.createEngine ?? ((uri, x) => (uri === undefined ? new Engine(x) : new Engine(uri, x))))(
-      this.#uri,
-      o,
-    ));
+    const engine = (this.engine = (o.createEngine ?? ((uri, x) => new Engine(uri, x)))(this.#uri, o));
     this.#to(phase);
     // The CONNECTs are written one microtask later: still long before the WebSocket can open (so they
     // travel in its first flight), but after the code that called io() / connect() attached its
@@ -374,7 +365,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     const clock = this._t;
     const timer = clock.setTimeout(fn, ms);
     // Node: with `autoUnref`, a pending connect timeout or reconnect must not keep the process alive.
-    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+    unrefTimer(timer, this.opts);
     this.#subs.push(() => clock.clearTimeout(timer));
   }
 }

@@ -387,8 +387,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #emitEvent(args: readonly unknown[]): void {
     for (const listener of this.#any[0]) listener.apply(this, args as unknown[]);
-    const [ev, ...rest] = args;
-    if (typeof ev === 'string') this._u(ev, rest);
+    if (typeof args[0] === 'string') (this._e as (...a: unknown[]) => boolean)(...args);
     // With connection state recovery the server appends its offset as the last argument.
     const last = args[args.length - 1];
     if (this.#pid && typeof last === 'string') this.#lastOffset = last;

@@ -110,15 +110,11 @@ export class Emitter<ListenEvents extends EventsMap, ReservedEvents extends Even
   /**
    * @internal Emits a reserved event (connect, disconnect, open, ...) to the local listeners (socket.io-client's
    * `emitReserved`, shortened: it is called often and its name would stay whole in minified bundles).
+   * Also emits events received from the wire (cast by the caller); false when nobody listens.
    */
   protected _e<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): boolean {
-    return this._u(ev, args);
-  }
-
-  /** @internal Emits any event (one received from the wire) to the local listeners; false when nobody listens. */
-  protected _u(ev: string | symbol, args: readonly unknown[]): boolean {
     const list = this.#l.get(ev);
-    for (const f of list ?? []) f.apply(this, args as unknown[]);
+    for (const f of list ?? []) f.apply(this, args);
     return !!list;
   }
 }
@@ -155,7 +151,7 @@ export interface EventEmitter<Events extends object> {
 
 class UntypedEmitter extends Emitter<object> {
   emit(ev: string | symbol, ...args: unknown[]): boolean {
-    return this._u(ev, args);
+    return this._e(ev as never, ...(args as never[]));
   }
 }
 

@@ -58,7 +58,7 @@ export function engineError(
   transport?: 'websocket' | 'polling',
   cause?: unknown,
   status?: number,
-  message = code.toLowerCase().replace(/_/g, ' '),
+  message = code.toLowerCase().replaceAll('_', ' '),
 ): EngineError {
   return new EngineError(message, { code, cause, status, transport, type: code.startsWith('PROBE') ? 'UpgradeError' : undefined });
 }

@@ -61,9 +61,23 @@ export class SessionStorageFallbackMemory implements FallbackMemory {
  */
 export class InMemoryFallbackMemory extends SessionStorageFallbackMemory {
   constructor(clock: Clock = defaultClock) {
-    const entries = new Map<string, string>();
-    super({ getItem: (key) => entries.get(key) ?? null, setItem: (key, value) => entries.set(key, value), removeItem: (key) => entries.delete(key) }, clock);
+    super(mapStorage(), clock);
   }
+}
+
+/** A StorageLike over a Map of this process (what InMemoryFallbackMemory stores in). */
+function mapStorage(): StorageLike {
+  const entries = new Map<string, string>();
+  return { getItem: (key) => entries.get(key) ?? null, setItem: (key, value) => entries.set(key, value), removeItem: (key) => entries.delete(key) };
+}
+
+/**
+ * The Manager's memory: none in browsers (the page's default one in sessionStorage applies), else an
+ * in-process one per Manager, so its reconnects skip a WebSocket that failed before. An
+ * InMemoryFallbackMemory, built without the subclass so that browser bundles leave the class out.
+ */
+export function managerFallbackMemory(): FallbackMemory | undefined {
+  return findSessionStorage() ? undefined : new SessionStorageFallbackMemory(mapStorage());
 }
 
 export function findSessionStorage(): StorageLike | undefined {
@@ -79,11 +93,8 @@ let processMemory: FallbackMemory | undefined;
  * what is kept beside it (strikes, the one background upgrade attempt) outlives each engine Socket.
  */
 export function createDefaultFallbackMemory(): FallbackMemory {
-  if (processMemory === undefined) {
-    const storage = findSessionStorage();
-    processMemory = storage === undefined ? new InMemoryFallbackMemory() : new SessionStorageFallbackMemory(storage);
-  }
-  return processMemory;
+  // Without sessionStorage: an InMemoryFallbackMemory, built without the subclass (see managerFallbackMemory).
+  return (processMemory ??= new SessionStorageFallbackMemory(findSessionStorage() ?? mapStorage()));
 }
 
 /**
@@ -94,22 +105,22 @@ export function createDefaultFallbackMemory(): FallbackMemory {
 const notes = new WeakMap<FallbackMemory, Map<string, number>>();
 const ATTEMPTED = 4;
 
-function notesOf(memory: FallbackMemory): Map<string, number> {
+/** Updates the note of `key` beside `memory` (0 when there is none); returns the note before. */
+function note(memory: FallbackMemory, key: string, update: (note: number) => number): number {
   let map = notes.get(memory);
   if (map === undefined) notes.set(memory, (map = new Map()));
-  return map;
+  const before = map.get(key) ?? 0;
+  map.set(key, update(before));
+  return before;
 }
 
 export function clearNotes(memory: FallbackMemory, key: string): void {
-  notes.get(memory)?.delete(key);
+  note(memory, key, () => 0);
 }
 
 /** True the first time for a memory and key (until clearNotes): the caller may then probe. */
 export function takeUpgradeAttempt(memory: FallbackMemory, key: string): boolean {
-  const map = notesOf(memory);
-  const note = map.get(key) ?? 0;
-  map.set(key, note | ATTEMPTED);
-  return !(note & ATTEMPTED);
+  return !(note(memory, key, (n) => n | ATTEMPTED) & ATTEMPTED);
 }
 
 /**
@@ -119,11 +130,7 @@ export function takeUpgradeAttempt(memory: FallbackMemory, key: string): boolean
  */
 export function noteWebSocketEnd(memory: FallbackMemory, key: string, pingTimeout: boolean, shortLived: boolean): boolean {
   if (!shortLived) clearNotes(memory, key);
-  if (!shortLived || !pingTimeout) return false;
-  const map = notesOf(memory);
-  const note = (map.get(key) ?? 0) + 1;
   // Blocked: the strikes start over, and a background upgrade from the fallback would pass the probe
   // and die the same way, so this memory's one attempt is spent (a reload gets one).
-  map.set(key, (note & 3) < 2 ? note : ATTEMPTED);
-  return (note & 3) > 1;
+  return shortLived && pingTimeout && ((note(memory, key, (n) => ((++n & 3) < 2 ? n : ATTEMPTED)) + 1) & 3) > 1;
 }

@@ -10,8 +10,10 @@ import type { TransportContext } from './transport.js';
 import type { SocketOptions, Transport, TransportEvents, TransportName, WebSocketConstructorLike } from './types.js';
 import { resolveEndpoint } from './uri.js';
 
-// The phases as numbers, and the allowed transitions as bit sets (bit n: may go to phase n). Compact
-// data rather than a table of names: the client's bundle-size target (≤ 6.5 KB gzip) is why.
+// The phases as numbers (their names only for 'stateChange'): the client's bundle-size target (≤ 6.5 KB
+// gzip) is why. The moves between them are few and each is guarded where it happens (no transition table:
+// idle → opening → verifying → open → closing → closed, opening → opening and verifying → failing-over →
+// open on a fallback, and closed from anywhere).
 type Phase = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 const IDLE = 0;
 const OPENING = 1;
@@ -21,15 +23,6 @@ const OPEN = 4;
 const CLOSING = 5;
 const CLOSED = 6;
 const PHASES = ['idle', 'opening', 'verifying', 'failing-over', 'open', 'closing', 'closed'] as const;
-const TRANSITIONS = [
-  0b1000010, // idle → opening, closed
-  0b1010110, // opening → opening, verifying, open, closed
-  0b1111000, // verifying → failing-over, open, closing, closed
-  0b1010000, // failing-over → open, closed
-  0b1100000, // open → closing, closed
-  0b1000000, // closing → closed
-  0, //         closed
-] as const;
 
 /** One queued write: the packet (undefined while a Blob is still being read) and its callback. */
 type Write = [packet: EnginePacket | undefined, callback: (() => void) | undefined];
@@ -57,12 +50,12 @@ export interface Session {
 export function openSession(socket: Socket, uri: string | undefined, opts: SocketOptions): Session {
   const emit = socket.emit.bind(socket) as Socket['emit'];
   // autoUnref (Node): the engine's timers do not keep the process alive.
-  const clock = opts.autoUnref === true ? unrefClock(opts.clock ?? defaultClock) : (opts.clock ?? defaultClock);
+  const clock = unrefClock(opts.clock ?? defaultClock, opts);
   const now = (): number => clock.now();
   const { url: key, query } = resolveEndpoint(uri, opts);
   const memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
   const webSocketTimeout = opts.webSocketTimeout ?? 3000;
-  const ctx: TransportContext = { opts, url: key, query, clock, WebSocket: opts.WebSocket, expired: () => expired() };
+  const ctx: TransportContext = { opts, url: key, query, clock, expired: () => expired() };
 
   let phase: Phase = IDLE;
   let session: OpenPacketData | undefined;
@@ -174,16 +167,21 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   };
 
   const setPhase = (to: Phase): void => {
-    const from = phase;
-    if (!((TRANSITIONS[from] >> to) & 1)) throw new Error(`engine socket: ${PHASES[from]} -> ${PHASES[to]}`);
-    phase = to;
-    emit('stateChange', { from: PHASES[from], to: PHASES[to] });
+    emit('stateChange', { from: PHASES[phase], to: PHASES[(phase = to)] });
   };
 
   /** (Re)starts, or (false) stops, the timer that catches a WebSocket that stalls before proving itself. */
   const stall = (restart: boolean): void => {
     clock.clearTimeout(stallTimer);
     if (restart) stallTimer = clock.setTimeout(lost, webSocketTimeout);
+  };
+
+  /** No more upgrade probe, stall timer or fallback: the session stays on its transport (or ends). */
+  const settle = (): void => {
+    abortProbe?.();
+    socket.upgrading = false;
+    stall(false);
+    mayFallBack = false;
   };
 
   const expired = (): boolean => now() >= deadline;
@@ -213,9 +211,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     if (phase === VERIFYING && (sent || packet.type === 'ping')) {
       // The round trip is proven: the server answered something we sent (or is pinging us). What the
       // WebSocket carried is the server's now.
-      stall(false);
+      settle();
       unconfirmed = [];
-      mayFallBack = false;
       setPhase(OPEN);
     }
     if (packet.type === 'ping') {
@@ -234,7 +231,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       const data =
         typeof raw === 'string'
           ? raw
-          : toBinaryType(raw instanceof ArrayBuffer ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice().buffer, socket.binaryType);
+          : toBinaryType(raw instanceof ArrayBuffer ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice().buffer, socket);
       emit('data', data);
       emit('message', data);
     }
@@ -337,8 +334,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
    */
   const lost = (): void => {
     const opened = phase === VERIFYING;
-    stall(false);
-    mayFallBack = false;
+    settle();
     fellBack = true;
     drop();
     queue = [...unconfirmed.filter((write) => write[0]?.type === 'message'), ...queue];
@@ -427,11 +423,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     ) {
       remember();
     }
-    stall(false);
+    settle();
     heartbeat(false);
-    abortProbe?.();
-    socket.upgrading = false;
-    mayFallBack = false;
     drop();
     queue = [];
     inFlight = [];
@@ -479,10 +472,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     close() {
       if (phase < VERIFYING || phase === FAILING_OVER) return onClose('forced close');
       if (phase !== OPEN && phase !== VERIFYING) return;
-      abortProbe?.();
-      socket.upgrading = false;
-      stall(false);
-      mayFallBack = false;
+      settle();
       setPhase(CLOSING);
       if (idle()) onClose('forced close');
       else flush();

@@ -66,12 +66,13 @@ export class Socket extends EventEmitter<SocketEvents> {
   declare readonly opts: Readonly<SocketOptions>;
   readonly #session: Session;
 
-  constructor(uri: string, opts?: SocketOptions);
+  constructor(uri: string | undefined, opts?: SocketOptions);
   constructor(opts?: SocketOptions);
   constructor(uriOrOpts?: string | SocketOptions, maybeOpts?: SocketOptions) {
     super();
+    // `new Socket(undefined, opts)` is `new Socket(opts)`.
     const uri = typeof uriOrOpts === 'string' ? uriOrOpts : undefined;
-    const opts = (uri === undefined ? (uriOrOpts as SocketOptions | undefined) : maybeOpts) ?? {};
+    const opts = (typeof uriOrOpts === 'object' ? uriOrOpts : maybeOpts) ?? {};
     this.opts = opts;
     this.#session = openSession(this, uri, opts);
   }

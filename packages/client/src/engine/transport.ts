@@ -15,7 +15,7 @@ export interface TransportContext {
   /** The Socket's timers (unref'd with autoUnref). */
   readonly clock: Clock;
   /** Resolved before the first transport opens (null: none). */
-  WebSocket: WebSocketConstructorLike | null | undefined;
+  WebSocket?: WebSocketConstructorLike | null | undefined;
   /** The Socket's heartbeat window is over: the connection is dead, whatever a transport sees. */
   readonly expired: () => boolean;
 }

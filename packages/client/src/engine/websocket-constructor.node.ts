@@ -47,8 +47,8 @@ function unrefSocket(ws: WebSocketLike): void {
 }
 
 /** Node build: `autoUnref` unrefs the `ws` socket once it is open (it has no socket before). */
-export function webSocketOpened(ws: WebSocketLike, autoUnref: boolean): void {
-  if (autoUnref) unrefSocket(ws);
+export function webSocketOpened(ws: WebSocketLike, opts: { autoUnref?: boolean }): void {
+  if (opts.autoUnref === true) unrefSocket(ws);
 }
 
 /** Node build: `ws` reads headers and agent from its third argument. */
@@ -65,12 +65,13 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
 export const defaultBinaryType: 'nodebuffer' | 'arraybuffer' = 'nodebuffer';
 
 /** Node build: 'nodebuffer' wraps the bytes in a Buffer (sharing the memory: no copy). */
-export function toBinaryType(data: ArrayBuffer, binaryType: 'nodebuffer' | 'arraybuffer'): ArrayBuffer | Uint8Array {
-  return binaryType === 'nodebuffer' ? Buffer.from(data) : data;
+export function toBinaryType(data: ArrayBuffer, socket: { binaryType: 'nodebuffer' | 'arraybuffer' }): ArrayBuffer | Uint8Array {
+  return socket.binaryType === 'nodebuffer' ? Buffer.from(data) : data;
 }
 
-/** Node build: timers that do not keep the process alive (engine.io-client's `autoUnref`). */
-export function unrefClock(clock: Clock): Clock {
+/** Node build: with `autoUnref`, timers that do not keep the process alive (engine.io-client's option). */
+export function unrefClock(clock: Clock, opts: { autoUnref?: boolean }): Clock {
+  if (opts.autoUnref !== true) return clock;
   return {
     now: () => clock.now(),
     setTimeout: (fn, ms) => {
@@ -80,4 +81,9 @@ export function unrefClock(clock: Clock): Clock {
     },
     clearTimeout: (handle) => clock.clearTimeout(handle),
   };
+}
+
+/** Node build: with `autoUnref`, `timer` does not keep the process alive. */
+export function unrefTimer(timer: unknown, opts: { autoUnref?: boolean }): void {
+  if (opts.autoUnref) (timer as { unref?: () => void } | null)?.unref?.();
 }

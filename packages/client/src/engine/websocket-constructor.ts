@@ -21,7 +21,7 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, _extr
 }
 
 /** Browser build: nothing to do once a WebSocket opened (Node unrefs its socket for `autoUnref`). */
-export function webSocketOpened(_ws: WebSocketLike, _autoUnref: boolean): void {}
+export function webSocketOpened(_ws: WebSocketLike, _opts: { autoUnref?: boolean }): void {}
 
 // The platform module (`#websocket-constructor`, selected by the `node` import condition) also holds the
 // other Node-only pieces, so browser bundles carry neither Buffer handling nor timer unref'ing.
@@ -29,12 +29,15 @@ export function webSocketOpened(_ws: WebSocketLike, _autoUnref: boolean): void {
 /** Browser build: binary messages are ArrayBuffers (engine.io-client's default there). */
 export const defaultBinaryType: 'nodebuffer' | 'arraybuffer' = 'arraybuffer';
 
-/** Browser build: there is no Buffer, so the bytes stay an ArrayBuffer whatever `binaryType` says. */
-export function toBinaryType(data: ArrayBuffer, _binaryType: 'nodebuffer' | 'arraybuffer'): ArrayBuffer | Uint8Array {
+/** Browser build: there is no Buffer, so the bytes stay an ArrayBuffer whatever the socket's `binaryType` says. */
+export function toBinaryType(data: ArrayBuffer, _socket: { binaryType: 'nodebuffer' | 'arraybuffer' }): ArrayBuffer | Uint8Array {
   return data;
 }
 
 /** Browser build: timers cannot keep a page alive; `autoUnref` changes nothing. */
-export function unrefClock(clock: Clock): Clock {
+export function unrefClock(clock: Clock, _opts: { autoUnref?: boolean }): Clock {
   return clock;
 }
+
+/** Browser build: a timer cannot keep a page alive; `autoUnref` changes nothing. */
+export function unrefTimer(_timer: unknown, _opts: { autoUnref?: boolean }): void {}

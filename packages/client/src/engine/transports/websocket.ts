@@ -28,7 +28,7 @@ export function webSocketDriver(transport: EngineTransport, ctx: TransportContex
       }
       socket.binaryType = 'arraybuffer';
       socket.onopen = () => {
-        webSocketOpened(socket, opts.autoUnref === true);
+        webSocketOpened(socket, opts);
         transport.opened();
       };
       socket.onmessage = ({ data }: { data: unknown }) => {
