@@ -16,8 +16,16 @@ export interface Endpoint {
  * hostname options apply; `port` and `secure` override the uri's.
  */
 export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): Endpoint {
-  const page = (globalThis as { location?: { href?: unknown } }).location?.href;
-  const parsed = new URL(uri ?? '', typeof page === 'string' ? page : 'http://localhost');
+  // A page's location; a stand-in with only hostname/port/protocol (as engine.io-client's Node tests
+  // install) counts too, as it does for engine.io-client.
+  const loc = (globalThis as { location?: { href?: unknown; protocol?: unknown; hostname?: unknown; port?: unknown } }).location;
+  const page =
+    typeof loc?.href === 'string'
+      ? loc.href
+      : typeof loc?.hostname === 'string'
+        ? `${loc.protocol === 'https:' ? 'https' : 'http'}://${loc.hostname}${loc.port ? `:${String(loc.port)}` : ''}`
+        : 'http://localhost';
+  const parsed = new URL(uri ?? '', page);
   const secure = opts.secure ?? /^(https|wss):$/.test(parsed.protocol);
   const hostname = (uri === undefined ? (opts.hostname ?? opts.host) : undefined) ?? parsed.hostname;
   const defaultPort = secure ? '443' : '80';
