@@ -52,7 +52,10 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   // autoUnref (Node): the engine's timers do not keep the process alive.
   const clock = unrefClock(opts.clock ?? defaultClock, opts);
   const now = (): number => clock.now();
-  const { url: key, query } = resolveEndpoint(uri, opts);
+  const { url: key, query, hostname, port, secure } = resolveEndpoint(uri, opts);
+  socket.hostname = hostname;
+  socket.port = port;
+  socket.secure = secure;
   const memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
   const webSocketTimeout = opts.webSocketTimeout ?? 3000;
   const ctx: TransportContext = { opts, url: key, query, clock, expired: () => expired() };

@@ -60,6 +60,10 @@ export interface SocketEvents {
  */
 export class Socket extends EventEmitter<SocketEvents> {
   id: string | null = null;
+  /** Where it connects, as engine.io-client reports it: `hostname` without IPv6 brackets, `port` a string. */
+  declare hostname: string;
+  declare port: string;
+  declare secure: boolean;
   upgrading = false;
   /** How received binary messages are delivered (engine.io-client's option, settable at any time). */
   binaryType: BinaryType = defaultBinaryType;

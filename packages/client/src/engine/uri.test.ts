@@ -31,3 +31,21 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint(undefined, { hostname: 'other', port: 81, secure: true }).url).toBe('https://other:81/engine.io/');
   });
 });
+
+describe('hostname, port and secure (engine.io-client fields)', () => {
+  it.each([
+    ['http://localhost', {}, 'localhost', '80', false],
+    ['wss://localhost:2020', {}, 'localhost', '2020', true],
+    ['http://[::1]:8080', {}, '::1', '8080', false],
+    [undefined, { host: '[::1]', secure: true }, '::1', '443', true],
+    [undefined, { host: '::1', port: 8080 }, '::1', '8080', false],
+  ] as const)('%s %o', (uri, opts, hostname, port, secure) => {
+    expect(resolveEndpoint(uri, opts)).toMatchObject({ hostname, port, secure });
+  });
+
+  it('another host named in the options does not take the page port', () => {
+    vi.stubGlobal('location', { hostname: 'localhost', port: 3000 });
+    expect(resolveEndpoint(undefined, { host: 'other' })).toMatchObject({ hostname: 'other', port: '80' });
+    expect(resolveEndpoint(undefined, {})).toMatchObject({ hostname: 'localhost', port: '3000' });
+  });
+});

@@ -9,6 +9,10 @@ export interface Endpoint {
   readonly url: string;
   /** Query from the uri merged with options.query (options win), plus EIO=4, encoded. */
   readonly query: string;
+  /** engine.io-client's fields: the host without IPv6 brackets, the port as a string, https/wss. */
+  readonly hostname: string;
+  readonly port: string;
+  readonly secure: boolean;
 }
 
 /**
@@ -27,9 +31,11 @@ export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): E
         : 'http://localhost';
   const parsed = new URL(uri ?? '', page);
   const secure = opts.secure ?? /^(https|wss):$/.test(parsed.protocol);
-  const hostname = (uri === undefined ? (opts.hostname ?? opts.host) : undefined) ?? parsed.hostname;
+  const named = uri === undefined ? (opts.hostname ?? opts.host) : undefined;
+  const hostname = named ?? parsed.hostname;
   const defaultPort = secure ? '443' : '80';
-  const port = String(opts.port ?? (parsed.port || defaultPort));
+  // Another host named in the options does not take the page's port (engine.io-client's rule).
+  const port = String(opts.port ?? ((named === undefined && parsed.port) || defaultPort));
   // The page's own query is not ours.
   const query = new URLSearchParams(uri === undefined ? '' : parsed.search);
   for (const [key, value] of Object.entries(opts.query ?? {})) query.set(key, value);
@@ -37,5 +43,8 @@ export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): E
   return {
     url: `${secure ? 'https' : 'http'}://${hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname}${port === defaultPort ? '' : `:${port}`}${(opts.path ?? '/engine.io').replace(/\/$/, '')}/`,
     query: query.toString(),
+    hostname: hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    secure,
   };
 }
