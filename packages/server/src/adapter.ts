@@ -140,12 +140,20 @@ export function createAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): 
  */
 export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adapter {
   readonly nsp: AdapterNamespace;
-  readonly rooms = new Map<Room, Set<SocketId>>();
-  readonly sids = new Map<SocketId, Set<Room>>();
+  readonly rooms: Map<Room, Set<SocketId>>;
+  readonly sids: Map<SocketId, Set<Room>>;
+  readonly #rooms: RoomMap;
+  readonly #sids: RoomMap;
 
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+    this.#rooms = new RoomMap();
+    this.#sids = new RoomMap();
+    this.#rooms.twin = this.#sids;
+    this.#sids.twin = this.#rooms;
+    this.rooms = this.#rooms;
+    this.sids = this.#sids;
   }
 
   init(): void {}
@@ -161,13 +169,12 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     // socket.io-adapter: adapters and direct callers may add a socket without its own room).
     if (rooms.size === 0 && !this.sids.has(id)) this.sids.set(id, new Set());
     for (const room of rooms) {
-      if (this.sids.get(id)?.has(room) === true && this.rooms.get(room)?.has(id) === true) continue;
+      if (this.#sids.includes(id, room) && this.#rooms.includes(room, id)) continue;
       if (room === id && !this.sids.has(id) && !this.rooms.has(room)) {
-        // A socket's own room, the only one most sockets ever join: one Set serves as that room's
-        // members and as the socket's rooms until either changes (heap per idle socket).
-        const own = new Set([id]);
-        this.sids.set(id, own);
-        this.rooms.set(room, own);
+        // A socket's own room, the only one most sockets ever join: no Set at all until one of the
+        // maps is read there or either entry changes (see RoomMap; heap per idle socket).
+        this.#sids.setOwn(id);
+        this.#rooms.setOwn(room);
         this.emit('create-room', room);
         this.emit('join-room', room, id);
         continue;
@@ -197,20 +204,20 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   delAll(id: SocketId): void {
-    const joined = this.sids.get(id);
-    if (joined === undefined) return;
-    for (const room of joined) this.#removeFromRoom(room, id);
+    if (!this.sids.has(id)) return;
+    if (this.#sids.isOwn(id)) this.#removeFromRoom(id, id);
+    else for (const room of this.sids.get(id) as Set<Room>) this.#removeFromRoom(room, id);
     this.sids.delete(id);
   }
 
   /** The rooms of `id`, unshared first if the Set is also its own room's members. */
   #joinedForWrite(id: SocketId): Set<Room> | undefined {
-    return unshared(this.sids, id, this.rooms);
+    return this.#sids.forWrite(id);
   }
 
   /** The members of `room`, unshared first if the Set is also the room list of the socket of that id. */
   #membersForWrite(room: Room): Set<SocketId> | undefined {
-    return unshared(this.rooms, room, this.sids);
+    return this.#rooms.forWrite(room);
   }
 
   broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
@@ -285,6 +292,15 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   #removeFromRoom(room: Room, id: SocketId): void {
+    if (this.#rooms.isOwn(room)) {
+      // The room holds only the socket it is named after.
+      if (id !== room) return;
+      // In the order of a Set emptied below: leave-room while the room still exists, then delete-room.
+      this.#rooms.forWrite(room)?.delete(id);
+      this.emit('leave-room', room, id);
+      if (this.rooms.delete(room)) this.emit('delete-room', room);
+      return;
+    }
     const members = this.#membersForWrite(room);
     if (members === undefined) return;
     if (members.delete(id)) this.emit('leave-room', room, id);
@@ -298,7 +314,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     if (opts.rooms.size > 0) {
       const seen = new Set<SocketId>();
       for (const room of opts.rooms) {
-        const members = this.rooms.get(room);
+        const members = this.#rooms.peek(room);
         if (members === undefined) continue;
         for (const id of members) {
           if (seen.has(id) || excluded.has(id)) continue;
@@ -321,7 +337,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     const ids = new Set<SocketId>();
     if (rooms === undefined) return ids;
     for (const room of rooms) {
-      const members = this.rooms.get(room);
+      const members = this.#rooms.peek(room);
       if (members !== undefined) for (const id of members) ids.add(id);
     }
     return ids;
@@ -332,14 +348,92 @@ function toWriteOptions(flags: BroadcastFlags | undefined): WriteOptions {
   return { volatile: flags?.volatile === true, compress: flags?.compress !== false };
 }
 
+/** The entry of a socket's own room while it holds only that socket (see RoomMap). */
+const OWN: unique symbol = Symbol('own room');
+
 /**
- * `map`'s Set at `key`, replaced by a copy first when `other` holds the very same Set at that key (a
- * socket's own room is one Set in both `rooms` and `sids` until either changes).
+ * `rooms` or `sids` of the in-memory adapter. A socket's own room, which most sockets never leave
+ * nor join others, is stored as a mark instead of a Set of one (~150 bytes per idle socket): it
+ * reads as the Set `{key}` (made on first read, then the same object in both maps, as the Set the
+ * two shared before), through every Map method and iteration. Internal paths read it with peek()
+ * and includes() without making it.
  */
-function unshared(map: Map<string, Set<string>>, key: string, other: Map<string, Set<string>>): Set<string> | undefined {
-  const set = map.get(key);
-  if (set === undefined || set !== other.get(key)) return set;
-  const copy = new Set(set);
-  map.set(key, copy);
-  return copy;
+class RoomMap extends Map<string, Set<string>> {
+  /** The other map of the adapter (rooms for sids and back). */
+  twin: RoomMap | undefined;
+
+  /** Stores the own-room mark at `key`. */
+  setOwn(key: string): void {
+    super.set(key, OWN as unknown as Set<string>);
+  }
+
+  /** Whether `key` holds the own-room mark. */
+  isOwn(key: string): boolean {
+    return (super.get(key) as unknown) === OWN;
+  }
+
+  /** Whether the Set at `key` has `member`, without making an own-room Set. */
+  includes(key: string, member: string): boolean {
+    const value = super.get(key) as Set<string> | typeof OWN | undefined;
+    if (value === OWN) return member === key;
+    return value?.has(member) === true;
+  }
+
+  /** The members at `key` to read (an own room as `[key]`), without making an own-room Set. */
+  peek(key: string): Iterable<string> | undefined {
+    const value = super.get(key) as Set<string> | typeof OWN | undefined;
+    return value === OWN ? [key] : value;
+  }
+
+  /** The Set at `key` to change: an own room becomes a Set of its own here, a Set shared with the twin is copied. */
+  forWrite(key: string): Set<string> | undefined {
+    const value = super.get(key) as Set<string> | typeof OWN | undefined;
+    if (value === OWN) {
+      const own = new Set([key]);
+      super.set(key, own);
+      return own;
+    }
+    if (value === undefined || value !== this.twin?.peekRaw(key)) return value;
+    const copy = new Set(value);
+    super.set(key, copy);
+    return copy;
+  }
+
+  /** @internal The stored value at `key` (a Set or the mark). */
+  peekRaw(key: string): unknown {
+    return super.get(key);
+  }
+
+  /** @internal Stores `set` at `key` where the mark is (the twin making the shared Set). */
+  adopt(key: string, set: Set<string>): void {
+    if ((super.get(key) as unknown) === OWN) super.set(key, set);
+  }
+
+  override get(key: string): Set<string> | undefined {
+    const value = super.get(key) as Set<string> | typeof OWN | undefined;
+    return value === OWN ? this.#make(key) : value;
+  }
+
+  #make(key: string): Set<string> {
+    const own = new Set([key]);
+    super.set(key, own);
+    this.twin?.adopt(key, own);
+    return own;
+  }
+
+  override forEach(callback: (value: Set<string>, key: string, map: Map<string, Set<string>>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+
+  override *entries(): MapIterator<[string, Set<string>]> {
+    for (const [key, value] of super.entries()) yield [key, (value as unknown) === OWN ? this.#make(key) : value];
+  }
+
+  override *values(): MapIterator<Set<string>> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, Set<string>]> {
+    return this.entries();
+  }
 }

@@ -3,6 +3,8 @@ import { PacketType, SocketPacketDecoder, encodeSocketPacket, isProtocolError } 
 import type { ProtocolError, SocketPacket } from '@switchback/protocol';
 import type { EncodedPacket, WriteOptions } from './adapter.js';
 import type { EngineSocket } from './engine/index.js';
+import { sessionInternals } from './engine/session.js';
+import type { EngineCloseReason, SessionConsumer } from './engine/session.js';
 import { COMPRESS, NO_COMPRESS } from './engine/transport.js';
 import type { Server } from './server.js';
 import type { Socket } from './socket.js';
@@ -18,7 +20,7 @@ export class Client<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = unknown,
-> {
+> implements SessionConsumer {
   readonly conn: EngineSocket;
   /** The engine session id. */
   get id(): string {
@@ -30,26 +32,41 @@ export class Client<
   /** Own decoder only while a binary packet of this client waits for attachments (see sharedDecoder). */
   #decoder: SocketPacketDecoder | undefined;
   /**
-   * The sockets of this client, one per namespace joined (see #remember). An array, not a Map: a
-   * client has a socket per namespace, usually one (heap per idle session).
+   * The sockets of this client, one per namespace joined (see #remember): the socket itself while
+   * there is one (usually: a client has a socket per namespace, and an array of one costs ~56 bytes
+   * per idle session), an array from the second on, NO_SOCKETS when none.
    */
-  #sockets: Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = NO_SOCKETS;
+  #sockets: ClientSocket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | Array<ClientSocket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = NO_SOCKETS;
   /** Decoded packets waiting for their tick (see #enqueue); null when none. */
   #queue: DispatchQueue<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | null = null;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
+  /** Until a namespace is joined (connectTimers: not a field, it lasts a round trip). */
+  get #connectTimer(): ReturnType<typeof setTimeout> | undefined {
+    return connectTimers.get(this);
+  }
+
+  set #connectTimer(timer: ReturnType<typeof setTimeout> | undefined) {
+    if (timer === undefined) connectTimers.delete(this);
+    else connectTimers.set(this, timer);
+  }
+
+  get #closed(): boolean {
+    return closedClients.has(this);
+  }
 
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
     this.server = server;
     this.conn = conn;
-    // Shared methods with this client as context (eventemitter3): no closures per session.
-    conn.on('message', this.#connOnMessage, this);
-    conn.on('error', this.#connOnError, this);
-    conn.on('close', this.#connOnClose, this);
+    // The session calls this client directly (no listener records per session); a stand-in session
+    // (unit tests) gets listeners, shared methods with this client as context (eventemitter3).
+    if (!sessionInternals.setConsumer(conn, this)) {
+      conn.on('message', this._onConnMessage, this);
+      conn.on('error', this.#connOnError, this);
+      conn.on('close', this._onConnClose, this);
+    }
     // A session that never joins a namespace would otherwise live on pings alone.
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined;
-      if (this.#sockets.length === 0) this.close();
+      if (this.#sockets === NO_SOCKETS) this.close();
     }, server._connectTimeoutMs);
   }
 
@@ -102,13 +119,23 @@ export class Client<
 
   /** @internal */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (!this.#sockets.includes(socket)) return;
-    this.#sockets = this.#sockets.filter((known) => known !== socket);
+    const sockets = this.#sockets;
+    if (sockets === socket) this.#sockets = NO_SOCKETS;
+    else if (Array.isArray(sockets) && sockets.includes(socket)) {
+      const rest = sockets.filter((known) => known !== socket);
+      this.#sockets = rest.length === 0 ? NO_SOCKETS : rest.length === 1 ? (rest[0] as ClientSocket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) : rest;
+    }
+  }
+
+  /** A copy of the sockets, to walk while they may be removed. */
+  #socketList(): Array<ClientSocket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    const sockets = this.#sockets;
+    return Array.isArray(sockets) ? [...sockets] : [sockets];
   }
 
   /** @internal `socket.disconnect(true)`: every namespace gets DISCONNECT, then the session closes. */
   _disconnect(): void {
-    for (const socket of [...this.#sockets]) socket.disconnect();
+    for (const socket of this.#socketList()) socket.disconnect();
     this.#sockets = NO_SOCKETS;
     this.close();
   }
@@ -120,7 +147,8 @@ export class Client<
     this.conn.close();
   }
 
-  #connOnMessage(data: string | Buffer): void {
+  /** @internal The session's message (see SessionConsumer). */
+  _onConnMessage(data: string | Buffer): void {
     const decoder = this.#decoder ?? sharedDecoder;
     const result = decoder.add(data);
     if (result === undefined) {
@@ -139,10 +167,11 @@ export class Client<
 
   #connOnError(err: Error): void {
     // The engine follows an error with its own close ('transport error'); only report it here.
-    for (const socket of [...this.#sockets]) socket._onerror(err);
+    for (const socket of this.#socketList()) socket._onerror(err);
   }
 
-  #connOnClose(reason: string, description?: unknown): void {
+  /** @internal The session closed (see SessionConsumer). */
+  _onConnClose(reason: EngineCloseReason | string, description?: unknown): void {
     // Packets decoded just before the close (a DISCONNECT and the close packet in one payload, as
     // socket.io-client sends on disconnect()) are dispatched on the next tick: let them run first, so
     // the socket sees 'client namespace disconnect' and their events are not dropped.
@@ -201,7 +230,7 @@ export class Client<
   }
 
   #onProtocolError(err: ProtocolError): void {
-    for (const socket of [...this.#sockets]) socket._onerror(err);
+    for (const socket of this.#socketList()) socket._onerror(err);
     if (this.conn.readyState !== 'open') return;
     this.#onclose('parse error', err);
     this.conn.close();
@@ -233,9 +262,11 @@ export class Client<
   }
 
   #socketOf(nsp: string): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined {
+    const sockets = this.#sockets;
+    if (!Array.isArray(sockets)) return sockets.nsp.name === nsp ? sockets : undefined;
     // The latest socket of that namespace; a loop rather than find(): no closure per decoded packet.
-    for (let i = this.#sockets.length - 1; i >= 0; i -= 1) {
-      const known = this.#sockets[i];
+    for (let i = sockets.length - 1; i >= 0; i -= 1) {
+      const known = sockets[i];
       if (known?.nsp.name === nsp) return known;
     }
     return undefined;
@@ -246,20 +277,27 @@ export class Client<
    * must be closed with the session); packets go to the latest of a namespace (see #socketOf).
    */
   #remember(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (this.#sockets.includes(socket)) return;
+    const sockets = this.#sockets;
+    if (sockets === NO_SOCKETS) {
+      this.#sockets = socket;
+      return;
+    }
+    if (sockets === socket || (Array.isArray(sockets) && sockets.includes(socket))) return;
     // concat() allocates the exact length (a push or a spread reserves room for ~17 elements).
-    this.#sockets = this.#sockets.concat(socket);
+    this.#sockets = Array.isArray(sockets) ? sockets.concat(socket) : [sockets, socket];
   }
 
   #onclose(reason: DisconnectReason, description?: unknown): void {
     if (this.#closed) return;
-    this.#closed = true;
-    this.conn.off('message', this.#connOnMessage, this);
-    this.conn.off('error', this.#connOnError, this);
-    this.conn.off('close', this.#connOnClose, this);
+    closedClients.add(this);
+    if (!sessionInternals.setConsumer(this.conn, null)) {
+      this.conn.off('message', this._onConnMessage, this);
+      this.conn.off('error', this.#connOnError, this);
+      this.conn.off('close', this._onConnClose, this);
+    }
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
-    for (const socket of [...this.#sockets]) socket._onclose(reason, description);
+    for (const socket of this.#socketList()) socket._onclose(reason, description);
     this.#sockets = NO_SOCKETS;
     this.#decoder?.reset();
     this.#decoder = undefined;
@@ -275,8 +313,15 @@ function drainQueue(client: { _drain(): void }): void {
   client._drain();
 }
 
+/** The connect timeout of each client that has not joined a namespace yet (see the constructor). */
+const connectTimers = new WeakMap<object, ReturnType<typeof setTimeout>>();
+/** Clients closed for good (see #onclose). */
+const closedClients = new WeakSet<object>();
+
 /** Clients inside _connecting(): a Set, not a field, as the state lasts one synchronous block (heap per idle session). */
 const connecting = new Set<object>();
+
+type ClientSocket<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = Socket<L, E, S, D>;
 
 /** Never mutated: `#sockets` is replaced, not edited. */
 const NO_SOCKETS: never[] = [];

@@ -65,19 +65,24 @@ export class Socket<
   connected = false;
 
   readonly #adapter: Adapter;
-  // Created on first use: most sockets never wait for an ack or register middleware (heap per idle socket).
-  #acks: Map<number, Ack> | undefined;
+  /** Created on first use, and kept in socketAcks: most sockets never wait for an ack (heap per idle socket). */
+  get #acks(): Map<number, Ack> | undefined {
+    return socketAcks.get(this);
+  }
   #flags: BroadcastFlags = NO_FLAGS;
   /** Middleware and catch-all listeners: one shared empty record until the first is added. */
   #hooks: Hooks = NO_HOOKS;
-  #cleanedUp = false;
+  /** Set once the socket left its rooms and namespace (cleanedUp: not a field, heap per idle socket). */
+  get #cleanedUp(): boolean {
+    return cleanedUp.has(this);
+  }
   /**
    * Built on first read from what it needs (heap per idle socket: most apps never read it); until
    * then the CONNECT payload, if there was one (no `{}` per socket until the handshake is read).
    */
   #handshake: Handshake | PendingHandshake | undefined;
   /** When the socket was created, as ms after CLOCK_BASE: a small integer, no boxed number per socket. */
-  readonly #issued = Date.now() - CLOCK_BASE;
+  readonly #issued = sinceClockBase();
 
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -352,7 +357,12 @@ export class Socket<
    * built on socket.io-adapter, which register broadcast acks here.
    */
   get acks(): Map<number, Ack> {
-    return (this.#acks ??= new Map());
+    let acks = socketAcks.get(this);
+    if (acks === undefined) {
+      acks = new Map();
+      socketAcks.set(this, acks);
+    }
+    return acks;
   }
 
   /** @internal For socket.io-adapter based adapters: a broadcast packet is about to be written. */
@@ -391,7 +401,7 @@ export class Socket<
   _cleanup(): void {
     void this.#adapter.delAll(this.id);
     this.nsp._remove(this);
-    this.#cleanedUp = true;
+    cleanedUp.add(this);
   }
 
   /** @internal Refuses the connection: CONNECT_ERROR with `{message, data}`. */
@@ -496,6 +506,11 @@ interface Recovery {
 }
 const recoveries = new WeakMap<object, Recovery>();
 
+/** Pending acknowledgements of the sockets that have any (see Socket.acks). */
+const socketAcks = new WeakMap<object, Map<number, Ack>>();
+/** Sockets that left their rooms and namespace for good (see _cleanup). */
+const cleanedUp = new WeakSet<object>();
+
 // Shared by every socket until it sets a flag or a catch-all listener; never mutated (replaced instead).
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
 const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
@@ -520,6 +535,16 @@ class PendingHandshake {
 
 /** Sockets keep their creation time relative to this (see #issued). */
 const CLOCK_BASE = Date.now();
+
+/**
+ * Milliseconds since CLOCK_BASE. Date.now() is a double, and a double in a field is a boxed number
+ * (16 bytes per socket) even when whole; `| 0` makes it a small integer, stored in the field itself,
+ * for the first ~12 days of uptime (2^30 ms), after which the plain difference is kept.
+ */
+function sinceClockBase(): number {
+  const elapsed = Date.now() - CLOCK_BASE;
+  return elapsed < 0x3fffffff ? elapsed | 0 : elapsed;
+}
 /** `socket.data` not read nor set yet (any value, null and undefined included, may be assigned). */
 const NO_DATA: unique symbol = Symbol('no data');
 

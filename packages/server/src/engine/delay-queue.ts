@@ -1,20 +1,40 @@
+// The fields an entry carries for its queue, under symbols: an object that times itself (a session's
+// heartbeat) can carry them without a separate entry object and without names of its public API.
+export const PREV: unique symbol = Symbol('DelayQueue.prev');
+export const NEXT: unique symbol = Symbol('DelayQueue.next');
+export const DUE: unique symbol = Symbol('DelayQueue.due');
+export const QUEUE: unique symbol = Symbol('DelayQueue.queue');
+
+/** What a DelayQueue needs of an entry (DelayEntry, or an object with these four fields). */
+export interface DelayNode {
+  /** @internal */ [PREV]: DelayNode | null;
+  /** @internal */ [NEXT]: DelayNode | null;
+  /** @internal When it is due (performance.now() clock). */ [DUE]: number;
+  /** @internal The queue it waits in, if any. */ [QUEUE]: DelayQueue<never> | null;
+}
+
 /**
  * One entry of a DelayQueue, reused for every wait of its owner (a Node Timeout is ~200 bytes with its
  * callback and arguments; this is four fields). Subclass it to carry the owner, or use OwnedDelayEntry.
  */
-export class DelayEntry {
-  /** @internal */ prev: DelayEntry | null = null;
-  /** @internal */ next: DelayEntry | null = null;
-  /** @internal When it is due (performance.now() clock). */ due = 0;
-  /** @internal The queue it waits in, if any. */ queue: DelayQueue<never> | null = null;
+export class DelayEntry implements DelayNode {
+  /** @internal */ [PREV]: DelayNode | null = null;
+  /** @internal */ [NEXT]: DelayNode | null = null;
+  /** @internal */ [DUE] = 0;
+  /** @internal */ [QUEUE]: DelayQueue<never> | null = null;
+
+  /** The queue it waits in, if any. */
+  get queue(): DelayQueue<never> | null {
+    return this[QUEUE];
+  }
 
   get pending(): boolean {
-    return this.queue !== null;
+    return this[QUEUE] !== null;
   }
 
   /** Milliseconds until it is due; Infinity when it does not wait. */
   remaining(): number {
-    return this.queue === null ? Infinity : this.due - performance.now();
+    return this[QUEUE] === null ? Infinity : this[DUE] - performance.now();
   }
 }
 
@@ -38,11 +58,11 @@ export class OwnedDelayEntry<Owner> extends DelayEntry {
  * pings.add(session.entry);    // (re)starts its wait
  * pings.remove(session.entry); // cancels it
  */
-export class DelayQueue<Entry extends DelayEntry> {
+export class DelayQueue<Entry extends DelayNode> {
   readonly delay: number;
   readonly #fire: (entry: Entry) => void;
-  #head: DelayEntry | null = null;
-  #tail: DelayEntry | null = null;
+  #head: DelayNode | null = null;
+  #tail: DelayNode | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** When the Node timer fires (performance.now() clock); Infinity when none is set. */
   #timerDue = Infinity;
@@ -54,27 +74,27 @@ export class DelayQueue<Entry extends DelayEntry> {
 
   /** Starts (or restarts) the wait of `entry`, taking it out of any queue it was in. */
   add(entry: Entry): void {
-    entry.queue?.remove(entry);
+    entry[QUEUE]?.remove(entry);
     // Whole milliseconds: a small integer is stored in the field itself (a fraction needs a boxed number).
-    entry.due = Math.round(performance.now() + this.delay);
-    entry.queue = this;
-    entry.prev = this.#tail;
+    entry[DUE] = Math.round(performance.now() + this.delay);
+    entry[QUEUE] = this;
+    entry[PREV] = this.#tail;
     if (this.#tail === null) this.#head = entry;
-    else this.#tail.next = entry;
+    else this.#tail[NEXT] = entry;
     this.#tail = entry;
     if (this.#timer === null) this.#arm();
   }
 
   /** Cancels the wait of `entry`; nothing happens if it does not wait here. */
-  remove(entry: DelayEntry): void {
-    if (entry.queue !== this) return;
-    if (entry.prev === null) this.#head = entry.next;
-    else entry.prev.next = entry.next;
-    if (entry.next === null) this.#tail = entry.prev;
-    else entry.next.prev = entry.prev;
-    entry.prev = null;
-    entry.next = null;
-    entry.queue = null;
+  remove(entry: DelayNode): void {
+    if (entry[QUEUE] !== this) return;
+    if (entry[PREV] === null) this.#head = entry[NEXT];
+    else entry[PREV][NEXT] = entry[NEXT];
+    if (entry[NEXT] === null) this.#tail = entry[PREV];
+    else entry[NEXT][PREV] = entry[PREV];
+    entry[PREV] = null;
+    entry[NEXT] = null;
+    entry[QUEUE] = null;
     // Nothing left to wait for: the process must not be kept alive by an empty queue.
     if (this.#head === null) this.#disarm();
   }
@@ -82,10 +102,10 @@ export class DelayQueue<Entry extends DelayEntry> {
   #arm(): void {
     const head = this.#head;
     if (head === null) return;
-    if (this.#timer !== null && this.#timerDue <= head.due) return;
+    if (this.#timer !== null && this.#timerDue <= head[DUE]) return;
     this.#disarm();
-    this.#timerDue = head.due;
-    this.#timer = setTimeout(() => this.#onTimer(), Math.max(1, Math.ceil(head.due - performance.now())));
+    this.#timerDue = head[DUE];
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(1, Math.ceil(head[DUE] - performance.now())));
   }
 
   #disarm(): void {
@@ -103,7 +123,7 @@ export class DelayQueue<Entry extends DelayEntry> {
     const last = this.#tail;
     let head = this.#head;
     try {
-      while (head !== null && head.due <= now) {
+      while (head !== null && head[DUE] <= now) {
         // Only entries of type Entry are ever added.
         const entry = head as Entry;
         this.remove(entry);

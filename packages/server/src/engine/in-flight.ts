@@ -48,8 +48,8 @@ export class InFlight {
   }
 
   adoptWebSocket(socket: Duplex, ws: WebSocket): void {
-    this.#upgrades.delete(socket);
-    socket.off('close', this.#onUpgradeClose);
+    // Only upgrades that waited for asynchronous checks were tracked.
+    if (this.#upgrades.delete(socket)) socket.off('close', this.#onUpgradeClose);
     this.#websockets.add(ws);
     ws.on('close', this.#onWebSocketClose);
   }

@@ -5,14 +5,14 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { applyCors } from './cors.js';
 import { serializeCookie } from './cookie.js';
 import { EngineErrorCode, EngineRequestError, abortRequest, abortUpgrade, engineErrorMessages } from './errors.js';
-import { ClientRegistry } from './client-registry.js';
+import { mirrorView } from './client-registry.js';
 import { matchesPath, mountRequests, mountUpgrades } from './http-mount.js';
 import type { ForeignUpgradePolicy } from './http-mount.js';
 import type { ConnectMiddleware } from './http-mount.js';
 import { InFlight, refuseClosed } from './in-flight.js';
 import { normalizePath, resolveOptions } from './options.js';
 import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } from './options.js';
-import { whenResolved } from './maybe-async.js';
+import { isPromiseLike, whenResolved } from './maybe-async.js';
 import { PollCrowding } from './poll-crowding.js';
 import { randomId, resolveId } from './session-id.js';
 import { EngineSocket, createHeartbeat, sessionInternals } from './session.js';
@@ -22,7 +22,7 @@ import { PollingTransport } from './transports/polling.js';
 import type { PollingOptions } from './transports/polling.js';
 import type { EngineServerEvents } from './server-events.js';
 import { WebSocketTransport } from './transports/websocket.js';
-import { UpgradeResponse, exposeQuery, forgetQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
+import { UpgradeResponse, exposeQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
 import type { EngineMiddleware, VerifyContext } from './verify.js';
 import { createWebSocketServer, headersOf, wsOnIgnoredError } from './websocket-server.js';
 
@@ -48,7 +48,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly opts: ResolvedEngineServerOptions;
   /** The http.Server created by listen() (engine.io's field); undefined for attach(). */
   httpServer: HttpServer | undefined;
-  readonly #clients = new ClientRegistry<EngineSocket>();
+  /** The sessions; `clients` hands out a view that also reads as engine.io's object (see ClientRegistry). */
+  readonly #clients = new Map<string, EngineSocket>();
+  readonly #clientsView = mirrorView<EngineSocket, Map<string, EngineSocket>>(this.#clients);
   readonly #middlewares: EngineMiddleware[] = [];
   #wss: WebSocketServer;
   readonly #detach: Array<() => void> = [];
@@ -81,7 +83,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   get clients(): ReadonlyMap<string, EngineSocket> {
-    return this.#clients;
+    return this.#clientsView;
   }
 
   get clientsCount(): number {
@@ -120,7 +122,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       socket.destroy();
       return;
     }
-    this.#inFlight.trackUpgrade(socket);
     this.#handleUpgrade(req, socket, head);
   }
 
@@ -207,13 +208,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       abortRequest(res, failure);
       return;
     }
-    const query = queryOf(req);
-    const sid = query.get('sid');
+    const sid = queryOf(req).sid;
     if (sid !== null) {
       const client = this.#clients.get(sid);
       const transport = client === undefined ? undefined : sessionInternals.transportOf(client);
-      // A held GET stays in memory for the hold: its parsed query is not needed any more.
-      forgetQuery(req);
       if (transport instanceof PollingTransport) {
         transport.handleRequest(req, res);
         if (transport.holds(res)) this.#inFlight.untrackResponse(res);
@@ -239,7 +237,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const transport = new PollingTransport(this.#pollingOptions);
     const socket = this.#register(id, req, transport);
     transport.handleRequest(req, res);
-    forgetQuery(req);
     // The handshake is answered (its headers saw the original request): keep a light copy only.
     sessionInternals.compactRequest(socket);
     this.emit('connection', socket);
@@ -249,18 +246,39 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     // Only middlewares see a response object. Without them, and with the default allowRequest and
     // generateId, every step below is synchronous: the 101 goes out in the tick the upgrade arrived.
     const res = this.#middlewares.length === 0 ? undefined : new UpgradeResponse(req, socket);
+    const query = queryOf(req);
     const verdict =
       res === undefined
-        ? verifyRequest(this.#verifyContext, req, true)
-        : runMiddlewares(this.#middlewares, req, res).then((failure) => failure ?? verifyRequest(this.#verifyContext, req, true));
+        ? verifyRequest(this.#verifyContext, req, true, query)
+        : runMiddlewares(this.#middlewares, req, res).then((failure) => failure ?? verifyRequest(this.#verifyContext, req, true, query));
+    // The default path (no middleware, allowRequest nor async generateId): no closures, no tracking,
+    // the 101 goes out before anything else can run.
+    if (!isPromiseLike(verdict)) {
+      const id = verdict === undefined && query.sid === null ? resolveId(() => this.generateId(req)) : undefined;
+      if (!isPromiseLike(id)) {
+        this.#answerVerified(req, socket, head, res, verdict, id);
+        return;
+      }
+    }
+    // Until its WebSocket exists the connection is only held by these pending steps: close() ends it.
+    this.#inFlight.trackUpgrade(socket);
     whenResolved(verdict, (failure) => {
       // A WebSocket handshake (no sid) needs its session id before the 101 answer.
-      const id = failure === undefined && !queryOf(req).has('sid') ? resolveId(() => this.generateId(req)) : undefined;
-      whenResolved(id, (result) => {
-        const refusal = failure ?? (result instanceof EngineRequestError ? result : undefined);
-        this.#answerUpgrade(req, socket, head, res, refusal, typeof result === 'string' ? result : undefined);
-      });
+      const id = failure === undefined && query.sid === null ? resolveId(() => this.generateId(req)) : undefined;
+      whenResolved(id, (result) => this.#answerVerified(req, socket, head, res, failure, result));
     });
+  }
+
+  #answerVerified(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    res: UpgradeResponse | undefined,
+    failure: EngineRequestError | undefined,
+    id: string | EngineRequestError | undefined,
+  ): void {
+    const refusal = failure ?? (id instanceof EngineRequestError ? id : undefined);
+    this.#answerUpgrade(req, socket, head, res, refusal, typeof id === 'string' ? id : undefined);
   }
 
   #answerUpgrade(
@@ -316,7 +334,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ws.terminate();
       return;
     }
-    const sid = queryOf(req).get('sid');
+    const sid = queryOf(req).sid;
     if (sid === null) {
       if (id === undefined) {
         ws.terminate();
@@ -325,7 +343,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       const socket = this.#register(id, req, new WebSocketTransport(ws, raw));
       // The open packet is queued: write it with the 101 now, before the rest of the setup.
       uncork();
-      forgetQuery(req);
       sessionInternals.compactRequest(socket);
       this.emit('connection', socket);
       return;
@@ -374,7 +391,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     flush: (socket, buffer) => this.emit('flush', socket, buffer),
     drain: (socket) => this.emit('drain', socket),
     // Only the handshake's answer is an initial one: the session's request is the handshake.
-    headers: (socket, headers, req) => this.#decorateHeaders(headers, req, socket.id, req === socket.request),
+    headers: (socket, headers, req) => this.#decorateHeaders(headers, req, socket.id, sessionInternals.isRequest(socket, req)),
     close: (socket) => {
       // A custom generateId may reuse an id: only forget the entry if it is still this session.
       if (this.#clients.get(socket.id) === socket) this.#clients.delete(socket.id);
@@ -402,7 +419,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const cookies = res?.getHeader('set-cookie');
     if (Array.isArray(cookies)) delete headers['set-cookie'];
     // The session id is not known yet here, so (as engine.io) no cookie on a WebSocket handshake.
-    this.#decorateHeaders(headers, req, undefined, !queryOf(req).has('sid'));
+    this.#decorateHeaders(headers, req, undefined, queryOf(req).sid === null);
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     if (Array.isArray(cookies)) for (const cookie of cookies) lines.push(`set-cookie: ${cookie}`);
   }

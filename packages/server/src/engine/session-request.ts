@@ -70,6 +70,167 @@ export function compactRequest(req: IncomingMessage): IncomingMessage {
 }
 
 /**
+ * What a session keeps of its handshake request until `socket.request` is first read (most apps
+ * never read it after the handshake): the values the compact copy would hold, without the copy (its
+ * object and property array, ~140 bytes per idle session, and the work of defining its properties
+ * during the handshake). Only for a request with Node's own properties alone and its parsed headers
+ * what Node rebuilds from rawHeaders; any other request is copied at once (compactRequest).
+ */
+export class DeferredRequest {
+  /** The copy's property keys, in the request's order (one array shared by requests of one shape). */
+  readonly #shape: ReadonlyArray<string | symbol>;
+  readonly #socket: unknown;
+  readonly #url: unknown;
+  readonly #rawHeaders: unknown;
+  readonly #method: unknown;
+  /** complete, upgrade and the HTTP version (see BIT_*), as one small integer. */
+  readonly #bits: number;
+
+  constructor(shape: ReadonlyArray<string | symbol>, socket: unknown, url: unknown, rawHeaders: unknown, method: unknown, bits: number) {
+    this.#shape = shape;
+    this.#socket = socket;
+    this.#url = url;
+    this.#rawHeaders = rawHeaders;
+    this.#method = method;
+    this.#bits = bits;
+  }
+
+  /** The compact copy compactRequest() would have made of the request. */
+  build(): IncomingMessage {
+    const copy = Object.create(IncomingMessage.prototype) as IncomingMessage;
+    const v11 = (this.#bits & BIT_HTTP_1_0) === 0;
+    for (const key of this.#shape) {
+      let value: unknown;
+      if (typeof key === 'symbol') {
+        // kHeaders (empty: the headers getter rebuilds them from rawHeaders) or kHeadersCount.
+        value = key.description === 'kHeaders' ? null : (this.#rawHeaders as string[]).length;
+      } else if (key === '_query') {
+        exposeLazyQuery(copy);
+        continue;
+      } else {
+        value = this.#value(key, v11);
+      }
+      Reflect.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
+    }
+    Reflect.defineProperty(copy, 'rawTrailers', { value: NO_TRAILERS, writable: true, enumerable: true, configurable: true });
+    return copy;
+  }
+
+  #value(key: string, v11: boolean): unknown {
+    switch (key) {
+      case 'socket':
+        return this.#socket;
+      case 'url':
+        return this.#url;
+      case 'rawHeaders':
+        return this.#rawHeaders;
+      case 'method':
+        return this.#method;
+      case 'httpVersion':
+        return v11 ? HTTP_1_1 : HTTP_1_0;
+      case 'httpVersionMajor':
+        return 1;
+      case 'httpVersionMinor':
+        return v11 ? 1 : 0;
+      case 'complete':
+        return (this.#bits & BIT_COMPLETE) !== 0;
+      default:
+        // 'upgrade': the only other key a deferred request has (see PLAIN_KEYS).
+        return (this.#bits & BIT_UPGRADE) !== 0;
+    }
+  }
+}
+
+const BIT_COMPLETE = 1;
+const BIT_UPGRADE = 2;
+const BIT_HTTP_1_0 = 4;
+const HTTP_1_0 = '1.0';
+
+/** Node's own string keys a deferred request may have (besides `_query`), each a plain data property. */
+const PLAIN_KEYS: ReadonlySet<string> = new Set([
+  'socket',
+  'httpVersionMajor',
+  'httpVersionMinor',
+  'httpVersion',
+  'complete',
+  'rawHeaders',
+  'upgrade',
+  'url',
+  'method',
+]);
+
+let lastShape: ReadonlyArray<string | symbol> = [];
+
+/** `keys`, or the equal array a previous request had (shared). */
+function sharedShape(keys: Array<string | symbol>): ReadonlyArray<string | symbol> {
+  const last = lastShape;
+  if (last.length === keys.length && last.every((key, i) => key === keys[i])) return last;
+  lastShape = Object.freeze(keys);
+  return lastShape;
+}
+
+/** Set by verify.ts (engine.io's lazy `req._query`): the accessor a copy gets back. */
+let exposeLazyQuery: (req: IncomingMessage) => void = () => undefined;
+let isLazyQuery: (descriptor: PropertyDescriptor) => boolean = () => false;
+
+/** @internal verify.ts hands its `_query` accessor over (no import cycle). */
+export function useQueryAccessor(expose: (req: IncomingMessage) => void, isAccessor: (descriptor: PropertyDescriptor) => boolean): void {
+  exposeLazyQuery = expose;
+  isLazyQuery = isAccessor;
+}
+
+/**
+ * What the session keeps of its answered handshake request: a DeferredRequest when the request
+ * qualifies (see there), else the compact copy.
+ */
+export function deferRequest(req: IncomingMessage): IncomingMessage | DeferredRequest {
+  shareHeaderStrings(req);
+  const keys: Array<string | symbol> = [];
+  let bits = 0;
+  let headersKey: symbol | undefined;
+  let headersCountKey: symbol | undefined;
+  for (const key of Reflect.ownKeys(req)) {
+    if (typeof key === 'string' && DROPPED.has(key)) continue;
+    const descriptor = Reflect.getOwnPropertyDescriptor(req, key);
+    if (descriptor === undefined) continue;
+    if (typeof key === 'symbol') {
+      if (key.description !== undefined && NODE_SYMBOLS_LEFT_OUT.has(key.description)) continue;
+      if (key.description === 'kHeaders') headersKey = key;
+      else if (key.description === 'kHeadersCount') headersCountKey = key;
+      else return compactRequest(req);
+      if (!isPlainData(descriptor)) return compactRequest(req);
+    } else if (key === '_query') {
+      if (!isLazyQuery(descriptor)) return compactRequest(req);
+    } else {
+      if (!PLAIN_KEYS.has(key) || !isPlainData(descriptor)) return compactRequest(req);
+      const value: unknown = descriptor.value;
+      if (key === 'complete' && value === true) bits |= BIT_COMPLETE;
+      else if (key === 'upgrade' && value === true) bits |= BIT_UPGRADE;
+      else if ((key === 'complete' || key === 'upgrade') && value !== false) return compactRequest(req);
+      else if (key === 'httpVersion' && value === HTTP_1_0) bits |= BIT_HTTP_1_0;
+      else if (key === 'httpVersion' && value !== HTTP_1_1) return compactRequest(req);
+      else if (key === 'httpVersionMajor' && value !== 1) return compactRequest(req);
+    }
+    keys.push(key);
+  }
+  if (headersKey === undefined || headersCountKey === undefined) return compactRequest(req);
+  if (req.httpVersionMinor !== ((bits & BIT_HTTP_1_0) === 0 ? 1 : 0)) return compactRequest(req);
+  if (typeof req.url !== 'string' || typeof req.method !== 'string') return compactRequest(req);
+  if (Reflect.get(req, headersCountKey) !== req.rawHeaders.length) return compactRequest(req);
+  // The parsed headers must be what Node rebuilds from rawHeaders (nothing changed them).
+  const probe = Object.create(IncomingMessage.prototype) as IncomingMessage;
+  Reflect.defineProperty(probe, 'rawHeaders', { value: req.rawHeaders });
+  Reflect.defineProperty(probe, headersCountKey, { value: req.rawHeaders.length });
+  Reflect.defineProperty(probe, headersKey, { value: null, writable: true });
+  if (!sameHeaders(probe.headers, req.headers)) return compactRequest(req);
+  return new DeferredRequest(sharedShape(keys), req.socket, req.url, req.rawHeaders, req.method, bits);
+}
+
+function isPlainData(descriptor: PropertyDescriptor): boolean {
+  return descriptor.get === undefined && descriptor.set === undefined && descriptor.writable === true && descriptor.enumerable === true && descriptor.configurable === true;
+}
+
+/**
  * Drops the copy's parsed headers when Node's `headers` getter builds the same object again from
  * `rawHeaders` (it does so when its field is empty, as on a fresh request): most apps never read
  * `socket.request.headers` after the handshake, so an idle session keeps only the raw list. Headers a

@@ -1,7 +1,7 @@
 // The types of a session: its events and states, and what it gets from its server.
 import type { IncomingMessage } from 'node:http';
 import type { BinaryLike, EnginePacket } from '@switchback/protocol';
-import type { DelayQueue, OwnedDelayEntry } from './delay-queue.js';
+import type { DelayQueue } from './delay-queue.js';
 import type { EngineSocket } from './session.js';
 import type { OutgoingPacket, Transport } from './transport.js';
 
@@ -53,8 +53,8 @@ export interface SessionConfig {
 
 /** The ping-interval and ping-timeout waits of a server's sessions: two queues, two Node timers. */
 export interface Heartbeat {
-  readonly interval: DelayQueue<OwnedDelayEntry<EngineSocket>>;
-  readonly timeout: DelayQueue<OwnedDelayEntry<EngineSocket>>;
+  readonly interval: DelayQueue<EngineSocket>;
+  readonly timeout: DelayQueue<EngineSocket>;
 }
 
 export interface SessionObserver {

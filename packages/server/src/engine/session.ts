@@ -1,12 +1,13 @@
 import { EventEmitter } from 'eventemitter3';
 import type { IncomingMessage } from 'node:http';
 import type { BinaryLike, EnginePacket, ProtocolError } from '@switchback/protocol';
-import { DelayQueue, OwnedDelayEntry } from './delay-queue.js';
+import { DUE, DelayQueue, NEXT, PREV, QUEUE } from './delay-queue.js';
+import type { DelayNode } from './delay-queue.js';
 import type { EngineCloseReason, EngineSocketEvents, EngineSocketState, Heartbeat, SendOptions, SessionConfig } from './session-types.js';
 import { TransportError } from './errors.js';
 import { COMPRESS, NO_COMPRESS, toBuffer } from './transport.js';
 import type { OutgoingPacket, Transport, TransportBase, TransportSink } from './transport.js';
-import { compactRequest } from './session-request.js';
+import { DeferredRequest, deferRequest } from './session-request.js';
 import { runUpgrade } from './upgrade.js';
 import type { UpgradeHost } from './upgrade.js';
 
@@ -41,6 +42,35 @@ const corked = new Map<EngineSocket, number>();
  */
 const closingAfterDrain = new Map<EngineSocket, () => void>();
 
+/**
+ * The open packet after its sid, the same for every session of a config: `JSON.stringify` of
+ * `{ sid, upgrades, pingInterval, pingTimeout, maxPayload }` is `{"sid":…` followed by this.
+ */
+const openPacketTails = new WeakMap<SessionConfig, string>();
+
+function openPacketTail(config: SessionConfig): string {
+  let tail = openPacketTails.get(config);
+  if (tail === undefined) {
+    const rest = JSON.stringify({
+      upgrades: config.upgrades,
+      pingInterval: config.pingInterval,
+      pingTimeout: config.pingTimeout,
+      maxPayload: config.maxPayload,
+    });
+    tail = `,${rest.slice(1)}`;
+    openPacketTails.set(config, tail);
+  }
+  return tail;
+}
+
+const UPGRADE_STATES = ['none', 'upgrading', 'upgraded'] as const;
+const BITS_UPGRADE = 3;
+const BIT_REFRESHED = 4;
+
+function runAll(callbacks: ReadonlyArray<() => void>): void {
+  for (const callback of callbacks) callback();
+}
+
 /** The empty write buffer of every session (frozen: a push would be a bug). */
 const NO_PACKETS: QueuedPacket[] = [];
 Object.freeze(NO_PACKETS);
@@ -59,6 +89,20 @@ export interface SessionInternals {
   upgrade(socket: EngineSocket, candidate: TransportBase): void;
   /** The handshake was answered: keep only a light copy of its request. */
   compactRequest(socket: EngineSocket): void;
+  /** Whether `req` is the session's request as it is now (the handshake's, until it is compacted). */
+  isRequest(socket: EngineSocket, req: IncomingMessage): boolean;
+  /**
+   * Makes `consumer` (the Socket.IO Client) receive this session's messages and its close directly,
+   * before the 'message' and 'close' listeners, instead of through two listener records per session
+   * (heap per idle session); null stops it. False when `socket` is not an EngineSocket (a stand-in).
+   */
+  setConsumer(socket: object, consumer: SessionConsumer | null): boolean;
+}
+
+/** What the Socket.IO layer's Client takes from its session (see SessionInternals.setConsumer). */
+export interface SessionConsumer {
+  _onConnMessage(data: string | Buffer): void;
+  _onConnClose(reason: EngineCloseReason, description?: unknown): void;
 }
 // Assigned in EngineSocket's static block, which is the only code allowed to touch #private members.
 export let sessionInternals!: SessionInternals;
@@ -77,18 +121,41 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   readonly id: string;
   readonly remoteAddress: string;
 
-  #request: IncomingMessage;
+  /** The handshake request; once answered, what is kept of it (see deferRequest), built on first read. */
+  #request: IncomingMessage | DeferredRequest;
   readonly #config: SessionConfig;
   #state: EngineSocketState = 'opening';
   #transport: TransportBase;
   /** Where this session is in its (at most one) upgrade: probing a candidate, or moved to it. */
-  #upgrade: 'none' | 'upgrading' | 'upgraded' = 'none';
+  get #upgrade(): 'none' | 'upgrading' | 'upgraded' {
+    return UPGRADE_STATES[this.#bits & BITS_UPGRADE] as 'none' | 'upgrading' | 'upgraded';
+  }
+
+  set #upgrade(state: 'none' | 'upgrading' | 'upgraded') {
+    this.#bits = (this.#bits & ~BITS_UPGRADE) | UPGRADE_STATES.indexOf(state);
+  }
+
+  /** The upgrade state (see UPGRADE_STATES) and BIT_REFRESHED, in one small integer (heap per idle session). */
+  #bits = 0;
   /** NO_PACKETS while empty: an idle session holds no array of its own. */
   #writeBuffer: QueuedPacket[] = NO_PACKETS;
   /** This session's wait in the heartbeat queues: for the next ping, or for the pong after it. */
-  readonly #heartbeat = new OwnedDelayEntry<EngineSocket>(this);
+  // The session is its own entry in the heartbeat queues (no entry object per session: heap per idle
+  // session); the fields are symbol-keyed, out of the public API's way.
+  /** @internal */ [PREV]: DelayNode | null = null;
+  /** @internal */ [NEXT]: DelayNode | null = null;
+  /** @internal */ [DUE] = 0;
+  /** @internal */ [QUEUE]: DelayQueue<never> | null = null;
   /** The ping timeout is extended at most once per ping by other incoming packets (as the reference). */
-  #pingTimeoutRefreshed = false;
+  get #pingTimeoutRefreshed(): boolean {
+    return (this.#bits & BIT_REFRESHED) !== 0;
+  }
+
+  set #pingTimeoutRefreshed(refreshed: boolean) {
+    this.#bits = refreshed ? this.#bits | BIT_REFRESHED : this.#bits & ~BIT_REFRESHED;
+  }
+  /** Gets messages and the close first (see SessionInternals.setConsumer). */
+  #consumer: SessionConsumer | null = null;
 
   static {
     sessionInternals = {
@@ -96,12 +163,19 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       isUpgrading: (socket) => socket.#upgrade === 'upgrading',
       upgrade: (socket, candidate) => runUpgrade(socket.#upgradeHost(), candidate, socket.#config),
       compactRequest: (socket) => {
-        socket.#request = compactRequest(socket.#request);
+        const request = socket.#request;
+        if (!(request instanceof DeferredRequest)) socket.#request = deferRequest(request);
+      },
+      isRequest: (socket, req) => socket.#request === req,
+      setConsumer: (socket, consumer) => {
+        if (!(#consumer in socket)) return false;
+        (socket as EngineSocket).#consumer = consumer;
+        return true;
       },
     };
     createHeartbeat = (pingInterval, pingTimeout) => ({
-      interval: new DelayQueue(pingInterval, (entry) => entry.owner.#onPingInterval()),
-      timeout: new DelayQueue(pingTimeout, (entry) => entry.owner.#onClose('ping timeout')),
+      interval: new DelayQueue<EngineSocket>(pingInterval, (socket) => socket.#onPingInterval()),
+      timeout: new DelayQueue<EngineSocket>(pingTimeout, (socket) => socket.#onClose('ping timeout')),
     });
   }
 
@@ -121,7 +195,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    * (see compactRequest): headers, url, method, socket and what middleware added are all there.
    */
   get request(): IncomingMessage {
-    return this.#request;
+    const request = this.#request;
+    if (!(request instanceof DeferredRequest)) return request;
+    const built = request.build();
+    this.#request = built;
+    return built;
   }
 
   /** The Engine.IO protocol revision (a getter: no field per session). */
@@ -228,22 +306,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     const from = this.#state;
     if (!TRANSITIONS[from].includes(to)) throw new Error(`EngineSocket: invalid transition ${from} -> ${to}`);
     this.#state = to;
-    this.emit('stateChange', { from, to });
+    if (this.listenerCount('stateChange') !== 0) this.emit('stateChange', { from, to });
   }
 
   #open(): void {
     this.#setState('open');
-    this.#sendPacket({
-      type: 'open',
-      data: JSON.stringify({
-        sid: this.id,
-        upgrades: this.#config.upgrades,
-        pingInterval: this.#config.pingInterval,
-        pingTimeout: this.#config.pingTimeout,
-        maxPayload: this.#config.maxPayload,
-      }),
-      options: COMPRESS,
-    });
+    this.#sendPacket({ type: 'open', data: `{"sid":${JSON.stringify(this.id)}${openPacketTail(this.#config)}`, options: COMPRESS });
     if (this.#config.initialPacket !== undefined) {
       this.#sendPacket({ type: 'message', data: this.#config.initialPacket, options: COMPRESS });
     }
@@ -253,7 +321,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   #schedulePing(): void {
     // One shared timer for every session's heartbeat: no Timeout per session (heap per idle session).
-    this.#config.heartbeat.interval.add(this.#heartbeat);
+    this.#config.heartbeat.interval.add(this);
   }
 
   #onPingInterval(): void {
@@ -261,12 +329,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.#sendPacket({ type: 'ping', options: COMPRESS });
     // A closing session still times out (a graceful close may wait for a GET that never comes); a
     // closed one (it may have closed while sending) waits for nothing.
-    if (this.#state !== 'closed') this.#config.heartbeat.timeout.add(this.#heartbeat);
+    if (this.#state !== 'closed') this.#config.heartbeat.timeout.add(this);
   }
 
   /** Whether a ping went out and its pong is awaited. */
   #awaitingPong(): boolean {
-    return this.#heartbeat.queue === this.#config.heartbeat.timeout;
+    return this[QUEUE] === this.#config.heartbeat.timeout;
   }
 
   // The transport reports through one shared sink with this session as owner: no listener records or
@@ -314,7 +382,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.emit('packet', packet);
     if (!this.#pingTimeoutRefreshed && packet.type !== 'pong' && this.#awaitingPong()) {
       // Traffic proves the peer alive while its pong may sit behind a large payload.
-      this.#config.heartbeat.timeout.add(this.#heartbeat);
+      this.#config.heartbeat.timeout.add(this);
       this.#pingTimeoutRefreshed = true;
     }
     switch (packet.type) {
@@ -333,6 +401,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         const data = packet.data ?? '';
         const message = typeof data === 'string' ? data : toBuffer(data);
         this.emit('data', message);
+        this.#consumer?._onConnMessage(message);
         this.emit('message', message);
         break;
       }
@@ -357,18 +426,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (corked.size !== 0 && corked.has(this)) return;
     const batch = this.#writeBuffer;
     this.#writeBuffer = NO_PACKETS;
-    const packets = batch.map((queued) => queued.packet);
+    // One loop, and an array of callbacks only when some packet has one (no closure per flush).
+    const packets: OutgoingPacket[] = new Array<OutgoingPacket>(batch.length);
+    let callbacks: Array<() => void> | undefined;
+    for (let i = 0; i < batch.length; i += 1) {
+      const queued = batch[i] as QueuedPacket;
+      packets[i] = queued.packet;
+      if (queued.callback !== undefined) (callbacks ??= []).push(queued.callback);
+    }
     this.#config.observer?.flush(this, packets);
     this.emit('flush', packets);
-    const callbacks = batch.flatMap((queued) => (queued.callback === undefined ? [] : [queued.callback]));
-    this.#transport.send(
-      packets,
-      callbacks.length === 0
-        ? undefined
-        : () => {
-            for (const callback of callbacks) callback();
-          },
-    );
+    this.#transport.send(packets, callbacks === undefined ? undefined : () => runAll(callbacks));
     this.#config.observer?.drain(this);
     this.emit('drain');
   }
@@ -382,7 +450,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (this.#state === 'closed') return;
     this.#setState('closed');
     corked.delete(this);
-    this.#heartbeat.queue?.remove(this.#heartbeat);
+    this[QUEUE]?.remove(this);
     const closeAfterDrain = closingAfterDrain.get(this);
     if (closeAfterDrain !== undefined) this.off('drain', closeAfterDrain);
     closingAfterDrain.delete(this);
@@ -393,6 +461,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       this.#writeBuffer = NO_PACKETS;
     });
     this.#config.observer?.close(this);
+    this.#consumer?._onConnClose(reason, description);
     this.emit('close', reason, description);
   }
 

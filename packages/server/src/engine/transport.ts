@@ -66,7 +66,6 @@ export interface Transport {
 export abstract class TransportBase implements Transport {
   abstract readonly name: TransportName;
   #state: TransportState = 'open';
-  #discarded = false;
   #sink: TransportSink<unknown> | null = null;
   #owner: unknown = null;
   /**
@@ -121,11 +120,11 @@ export abstract class TransportBase implements Transport {
 
   /** True once the session moved to another transport: closing may skip the graceful close packet. */
   get discarded(): boolean {
-    return this.#discarded;
+    return discardedTransports.has(this);
   }
 
   discard(): void {
-    this.#discarded = true;
+    discardedTransports.add(this);
     this.onDiscard();
   }
 
@@ -190,6 +189,9 @@ export abstract class TransportBase implements Transport {
     this.emit('close');
   }
 }
+
+/** Transports whose session moved on or gave up on them: rare, so not a field of every transport (heap per idle session). */
+const discardedTransports = new WeakSet<TransportBase>();
 
 /** Binary message data is exposed as Buffer on the server, whatever view the codec produced. */
 export function normalizePacket(packet: EnginePacket): EnginePacket {

@@ -2,6 +2,7 @@ import { ServerResponse } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EngineErrorCode, EngineRequestError } from './errors.js';
+import { useQueryAccessor } from './session-request.js';
 import type { TransportName } from './transport.js';
 
 export type EngineMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -23,9 +24,13 @@ export type Verdict = EngineRequestError | undefined;
  * version, in the reference's order. Synchronous unless an allowRequest is set (then a promise that
  * never rejects): the default WebSocket handshake is answered in the tick it arrived.
  */
-export function verifyRequest(ctx: VerifyContext, req: IncomingMessage, upgrade: boolean): Verdict | Promise<Verdict> {
-  const query = queryOf(req);
-  const transport = query.get('transport');
+export function verifyRequest(
+  ctx: VerifyContext,
+  req: IncomingMessage,
+  upgrade: boolean,
+  query: EngineQuery = queryOf(req),
+): Verdict | Promise<Verdict> {
+  const transport = query.transport;
   if (transport === null || !isTransportName(transport) || !ctx.transports.includes(transport)) {
     return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
   }
@@ -36,7 +41,7 @@ export function verifyRequest(ctx: VerifyContext, req: IncomingMessage, upgrade:
   if (upgrade && transport !== 'websocket') {
     return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport });
   }
-  const sid = query.get('sid');
+  const sid = query.sid;
   if (sid !== null) {
     const previousTransport = ctx.sessionTransport(sid);
     if (previousTransport === undefined) return new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid });
@@ -48,7 +53,7 @@ export function verifyRequest(ctx: VerifyContext, req: IncomingMessage, upgrade:
         previousTransport,
       });
     }
-    if (query.get('EIO') !== '4') {
+    if (query.EIO !== '4') {
       return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'PROTOCOL_MISMATCH' });
     }
     return undefined;
@@ -63,9 +68,9 @@ export function verifyRequest(ctx: VerifyContext, req: IncomingMessage, upgrade:
   return runAllowRequest(ctx.allowRequest, req).then((refusal) => refusal ?? verifyHandshakeProtocol(query));
 }
 
-function verifyHandshakeProtocol(query: URLSearchParams): Verdict {
+function verifyHandshakeProtocol(query: EngineQuery): Verdict {
   // A missing EIO means v3 (engine.io's rule), which is not supported.
-  if (query.get('EIO') !== '4') {
+  if (query.EIO !== '4') {
     // engine.io reports the version it assumed: 3 for anything but "4".
     return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: 3 });
   }
@@ -167,16 +172,62 @@ export class UpgradeResponse extends ServerResponse {
   }
 }
 
-const queries = new WeakMap<IncomingMessage, URLSearchParams>();
+/**
+ * The three parameters the engine reads from a query string, as `URLSearchParams#get` gives them
+ * (the first occurrence, decoded; null when absent).
+ */
+export interface EngineQuery {
+  readonly transport: string | null;
+  readonly sid: string | null;
+  readonly EIO: string | null;
+}
 
-/** The parsed query string of a request, computed once. */
-export function queryOf(req: IncomingMessage): URLSearchParams {
-  let query = queries.get(req);
-  if (query === undefined) {
-    query = parseQuery(req);
-    queries.set(req, query);
+/**
+ * The engine's parameters of a request's query string. A hand-written scan: `URLSearchParams` costs
+ * about as much as the rest of a handshake's checks together, and the engine reads only these three.
+ * A query with `%` or `+` (which need decoding) goes through URLSearchParams, so the values are the same.
+ */
+export function queryOf(req: IncomingMessage): EngineQuery {
+  const url = req.url ?? '';
+  const start = url.indexOf('?');
+  if (start === -1) return NO_QUERY;
+  // (A second '?' right after the first is dropped by URLSearchParams: also its path.)
+  if (url.indexOf('%', start) !== -1 || url.indexOf('+', start) !== -1 || url.charCodeAt(start + 1) === 63) {
+    return decodedQuery(url.slice(start + 1));
   }
-  return query;
+  let transport: string | null = null;
+  let sid: string | null = null;
+  let eio: string | null = null;
+  let at = start + 1;
+  const end = url.length;
+  while (at <= end) {
+    let next = url.indexOf('&', at);
+    if (next === -1) next = end;
+    // Only the names the engine reads (whose length tells them apart), first occurrence of each.
+    const eq = url.indexOf('=', at);
+    const nameEnd = eq === -1 || eq > next ? next : eq;
+    const valueStart = nameEnd === next ? next : nameEnd + 1;
+    switch (nameEnd - at) {
+      case 3:
+        if (sid === null && url.startsWith('sid', at)) sid = url.slice(valueStart, next);
+        else if (eio === null && url.startsWith('EIO', at)) eio = url.slice(valueStart, next);
+        break;
+      case 9:
+        if (transport === null && url.startsWith('transport', at)) transport = url.slice(valueStart, next);
+        break;
+      default:
+        break;
+    }
+    at = next + 1;
+  }
+  return { transport, sid, EIO: eio };
+}
+
+const NO_QUERY: EngineQuery = Object.freeze({ transport: null, sid: null, EIO: null });
+
+function decodedQuery(search: string): EngineQuery {
+  const params = new URLSearchParams(search);
+  return { transport: params.get('transport'), sid: params.get('sid'), EIO: params.get('EIO') };
 }
 
 /** The query string of a request, parsed now (not cached). */
@@ -184,11 +235,6 @@ export function parseQuery(req: IncomingMessage): URLSearchParams {
   const url = req.url ?? '';
   const index = url.indexOf('?');
   return new URLSearchParams(index === -1 ? '' : url.slice(index + 1));
-}
-
-/** Drops the cached query of a request kept for a session's lifetime; queryOf() parses again if asked. */
-export function forgetQuery(req: IncomingMessage): void {
-  queries.delete(req);
 }
 
 /**
@@ -213,6 +259,9 @@ const QUERY_ACCESSOR: PropertyDescriptor = {
     setQuery(this, value);
   },
 };
+
+// A session's deferred request (see DeferredRequest) gets the same accessor back when it is built.
+useQueryAccessor(exposeQuery, (descriptor) => descriptor.get === QUERY_ACCESSOR.get && descriptor.set === QUERY_ACCESSOR.set);
 
 function setQuery(req: IncomingMessage, value: unknown): void {
   Object.defineProperty(req, '_query', { value, writable: true, enumerable: true, configurable: true });

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodePayload, encodePayload, isProtocolError } from '@switchback/protocol';
 import { EngineErrorCode, EngineRequestError, TransportError, abortRequest } from '../errors.js';
-import { DelayEntry, DelayQueue } from '../delay-queue.js';
+import { DUE, DelayQueue, NEXT, PREV, QUEUE } from '../delay-queue.js';
+import type { DelayNode } from '../delay-queue.js';
 import type { CrowdGroup, HeldPollHandle, PollHoldPolicy } from '../poll-crowding.js';
 import { shareHeaderStrings } from '../session-request.js';
 import { TransportBase, normalizePacket } from '../transport.js';
@@ -23,45 +24,35 @@ export interface PollingOptions {
   httpCompression?: ResolvedHttpCompression | false | undefined;
 }
 
-/**
- * A GET being held: the entry of its hold timer (a queue shared by the server's held GETs of the same
- * hold, see holdQueue), its handle for the crowding policy, and what its 'close' listener needs. One
- * object per GET, no closures (heap per idle polling session).
- */
-class HeldPoll extends DelayEntry implements HeldPollHandle {
-  readonly transport: PollingTransport;
-  /** Its request is `res.req` (Node keeps it there): no field of our own for it. */
-  readonly res: ServerResponse;
-  crowd: CrowdGroup | null = null;
-
-  constructor(transport: PollingTransport, res: ServerResponse) {
-    super();
-    this.transport = transport;
-    this.res = res;
-  }
-
-  shorten(maxHold: number): void {
-    shortenPoll(this, maxHold);
-  }
-}
+// A held GET waits in a hold queue (see holdQueue) with its transport as the entry, and counts in the
+// crowding policy with its transport as the handle: a transport holds one GET at a time, so no
+// object per GET (heap per idle polling session).
 
 // Assigned in PollingTransport's static block (the code allowed to reach its #private members).
-let shortenPoll: (poll: HeldPoll, maxHold: number) => void;
-let onPollAbort: (poll: HeldPoll) => void;
-let onHoldExpired: (poll: HeldPoll) => void;
+let shortenPoll: (transport: PollingTransport, maxHold: number) => void;
+let onPollAbort: (transport: PollingTransport, res: ServerResponse) => void;
+let onHoldExpired: (transport: PollingTransport) => void;
 
-/** The held GET of each response, for the one shared 'close' listener. */
-const heldPolls = new WeakMap<ServerResponse, HeldPoll>();
+/**
+ * The transport holding a held response, for the one shared 'close' listener: a property of the
+ * response (set back to null, never deleted, so the response keeps its shape) rather than a WeakMap
+ * entry per held GET (heap per idle polling session).
+ */
+const HOLDER: unique symbol = Symbol('switchback.heldBy');
 
-function heldResponseOnClose(this: ServerResponse): void {
-  const poll = heldPolls.get(this);
-  if (poll !== undefined) onPollAbort(poll);
+interface HeldResponse extends ServerResponse {
+  [HOLDER]?: PollingTransport | null;
+}
+
+function heldResponseOnClose(this: HeldResponse): void {
+  const transport = this[HOLDER];
+  if (transport !== undefined && transport !== null) onPollAbort(transport, this);
 }
 
 /** One timer queue per hold duration and server (options object): every held GET of a duration waits in it. */
-const holdQueues = new WeakMap<PollingOptions, Map<number, DelayQueue<HeldPoll>>>();
+const holdQueues = new WeakMap<PollingOptions, Map<number, DelayQueue<PollingTransport>>>();
 
-function holdQueue(options: PollingOptions, hold: number): DelayQueue<HeldPoll> {
+function holdQueue(options: PollingOptions, hold: number): DelayQueue<PollingTransport> {
   let queues = holdQueues.get(options);
   if (queues === undefined) {
     queues = new Map();
@@ -69,7 +60,7 @@ function holdQueue(options: PollingOptions, hold: number): DelayQueue<HeldPoll> 
   }
   let queue = queues.get(hold);
   if (queue === undefined) {
-    queue = new DelayQueue<HeldPoll>(hold, (poll) => onHoldExpired(poll));
+    queue = new DelayQueue<PollingTransport>(hold, (transport) => onHoldExpired(transport));
     queues.set(hold, queue);
   }
   return queue;
@@ -92,19 +83,49 @@ interface DataRequest {
 }
 
 /**
+ * A transport's POST in flight, and its graceful close waiting for the next GET: short-lived and
+ * rare, so kept here rather than as two fields of every transport (heap per idle polling session).
+ */
+const dataRequests = new WeakMap<object, DataRequest>();
+const pendingCloses = new WeakMap<object, PendingClose>();
+
+/**
  * HTTP long-polling, one GET and one POST in flight at most (engine.io rules): the GET is held until
  * the session has packets, the POST carries a payload and is answered `ok`.
  */
-export class PollingTransport extends TransportBase {
+export class PollingTransport extends TransportBase implements HeldPollHandle, DelayNode {
   get name(): 'polling' {
     return 'polling';
   }
   /** Kept as given (the server shares one object between its sessions); defaults applied where read. */
   readonly #opts: PollingOptions;
-  #poll: HeldPoll | null = null;
-  #data: DataRequest | null = null;
-  /** Set by a graceful close while no GET is held: the next GET carries the close packet. */
-  #pendingClose: PendingClose | null = null;
+  /** The GET being held, if any. */
+  #held: ServerResponse | null = null;
+  /** @internal Its wait in a hold queue (see holdQueue). */ [PREV]: DelayNode | null = null;
+  /** @internal */ [NEXT]: DelayNode | null = null;
+  /** @internal */ [DUE] = 0;
+  /** @internal */ [QUEUE]: DelayQueue<never> | null = null;
+  /** @internal The crowding group the held GET counts in (see PollCrowding). */
+  crowd: CrowdGroup | null = null;
+  /** The POST being read (see dataRequests: not a field, most transports have none most of the time). */
+  get #data(): DataRequest | null {
+    return dataRequests.get(this) ?? null;
+  }
+
+  set #data(data: DataRequest | null) {
+    if (data === null) dataRequests.delete(this);
+    else dataRequests.set(this, data);
+  }
+
+  /** Set by a graceful close while no GET is held: the next GET carries the close packet (see pendingCloses). */
+  get #pendingClose(): PendingClose | null {
+    return pendingCloses.get(this) ?? null;
+  }
+
+  set #pendingClose(pending: PendingClose | null) {
+    if (pending === null) pendingCloses.delete(this);
+    else pendingCloses.set(this, pending);
+  }
 
   constructor(options: PollingOptions) {
     super();
@@ -113,7 +134,12 @@ export class PollingTransport extends TransportBase {
 
   /** Whether `res` is the GET this transport holds (answered on close, whatever closes it). */
   holds(res: ServerResponse): boolean {
-    return this.#poll?.res === res;
+    return this.#held === res;
+  }
+
+  /** @internal The crowding policy cuts the hold of the held GET to `maxHold` at most. */
+  shorten(maxHold: number): void {
+    shortenPoll(this, maxHold);
   }
 
   /** A GET is held and its connection can still carry an answer. */
@@ -140,10 +166,10 @@ export class PollingTransport extends TransportBase {
   send(packets: readonly OutgoingPacket[], onSent?: () => void): void {
     // The session only takes packets out of its buffer after `writable` said yes in the same tick, so
     // a dead GET never swallows them: they stay buffered for the next GET.
-    const poll = this.#livePoll();
-    if (poll === null) return;
+    const res = this.#livePoll();
+    if (res === null) return;
     // From here the GET counts as answered, even while its body is being compressed.
-    this.#endPoll(poll);
+    this.#endPoll(res);
     const pending = this.#pendingClose;
     let body: string;
     if (pending === null) body = encodePayload(packets);
@@ -152,21 +178,21 @@ export class PollingTransport extends TransportBase {
       clearTimeout(pending.timer);
       body = encodePayload([...packets, CLOSE_PACKET]);
     }
-    const encoding = this.#encodingFor(poll.res.req, packets, body);
+    const encoding = this.#encodingFor(res.req, packets, body);
     if (encoding === undefined) {
-      const headers = this.#headers(poll.res.req, {
+      const headers = this.#headers(res.req, {
         'Content-Type': 'text/plain; charset=UTF-8',
         'Content-Length': String(Buffer.byteLength(body)),
       });
-      poll.res.writeHead(200, headers);
-      poll.res.end(body);
+      res.writeHead(200, headers);
+      res.end(body);
       this.#afterAnswer(onSent, pending);
       return;
     }
     const zlib = (this.#opts.httpCompression as ResolvedHttpCompression).zlib;
     const headersOf = (extra: Record<string, string>): Record<string, string> =>
-      this.#headers(poll.res.req, { 'Content-Type': 'text/plain; charset=UTF-8', ...extra });
-    writeCompressed({ res: poll.res, body, encoding, zlib, headers: headersOf }, () => this.#afterAnswer(onSent, pending));
+      this.#headers(res.req, { 'Content-Type': 'text/plain; charset=UTF-8', ...extra });
+    writeCompressed({ res, body, encoding, zlib, headers: headersOf }, () => this.#afterAnswer(onSent, pending));
   }
 
   /** The encoding of an answer: only when it is on, asked for, large enough and some packet allows it. */
@@ -212,7 +238,7 @@ export class PollingTransport extends TransportBase {
 
   protected override onClose(): void {
     // Also ends (and uncounts) a held GET that turned out dead.
-    if (this.#poll !== null) this.send([{ type: 'noop' }]);
+    if (this.#held !== null) this.send([{ type: 'noop' }]);
     if (this.#pendingClose !== null) clearTimeout(this.#pendingClose.timer);
     this.#pendingClose = null;
     super.onClose();
@@ -245,13 +271,12 @@ export class PollingTransport extends TransportBase {
     // client polls again. Nothing was written to it, so nothing is lost: packets stay in the session's
     // buffer for the next GET. If the client is really gone, no pong comes and the session closes
     // with 'ping timeout'.
-    const poll = new HeldPoll(this, res);
-    this.#poll = poll;
-    heldPolls.set(res, poll);
+    this.#held = res;
+    (res as HeldResponse)[HOLDER] = this;
     res.on('close', heldResponseOnClose);
     this.onReady();
     // Answered at once (the session had packets): never counted as held.
-    if (this.#poll !== poll) return;
+    if (this.#held !== res) return;
     // A graceful close is waiting: answer now so the close packet goes out.
     if (this.#pendingClose !== null) {
       this.send([{ type: 'noop' }]);
@@ -259,52 +284,51 @@ export class PollingTransport extends TransportBase {
     }
     // Whatever ends this request, its count ends with it: #endPoll releases, and so does the 'close'
     // listener (still there until #endPoll) if the request closes first. release is idempotent.
-    const hold = this.#opts.holdPolicy?.admit(req, poll, this.#opts.pollHoldTimeout) ?? this.#opts.pollHoldTimeout;
-    this.#arm(poll, hold);
-    // Held for seconds, one per idle session: its header strings can be the ones other GETs share.
+    const hold = this.#opts.holdPolicy?.admit(req, this, this.#opts.pollHoldTimeout) ?? this.#opts.pollHoldTimeout;
+    this.#arm(hold);
+    // Held for seconds, one per idle session: its header strings can be the ones other GETs share,
+    // and so can its version string (Node builds one per request).
     shareHeaderStrings(req);
+    if (req.httpVersion === HTTP_1_1) req.httpVersion = HTTP_1_1;
   }
 
   /** The held GET, if its connection can still carry an answer; a dead one is forgotten here. */
-  #livePoll(): HeldPoll | null {
-    const poll = this.#poll;
-    if (poll === null) return null;
+  #livePoll(): ServerResponse | null {
+    const res = this.#held;
+    if (res === null) return null;
     // The socket may be gone before the response's 'close' is emitted (the client's FIN makes Node
     // end our side at once); writing then would lose the packets.
-    const socket = poll.res.req.socket;
-    if (poll.res.destroyed || poll.res.writableEnded || socket.destroyed || !socket.writable) {
-      this.#endPoll(poll);
+    const socket = res.req.socket;
+    if (res.destroyed || res.writableEnded || socket.destroyed || !socket.writable) {
+      this.#endPoll(res);
       return null;
     }
-    return poll;
+    return res;
   }
 
   /** The only place a held GET stops being held: timer, listener and hold count end together. */
-  #endPoll(poll: HeldPoll): void {
-    if (this.#poll === poll) this.#poll = null;
-    poll.queue?.remove(poll);
-    poll.res.off('close', heldResponseOnClose);
-    heldPolls.delete(poll.res);
-    this.#opts.holdPolicy?.release(poll);
+  #endPoll(res: ServerResponse): void {
+    res.off('close', heldResponseOnClose);
+    if ((res as HeldResponse)[HOLDER] !== undefined) (res as HeldResponse)[HOLDER] = null;
+    // The wait and the count are the held GET's: a GET that is no longer the held one has none.
+    if (this.#held !== res) return;
+    this.#held = null;
+    this[QUEUE]?.remove(this);
+    this.#opts.holdPolicy?.release(this);
   }
 
-  #arm(poll: HeldPoll, hold: number): void {
-    holdQueue(this.#opts, hold).add(poll);
+  #arm(hold: number): void {
+    holdQueue(this.#opts, hold).add(this);
   }
 
   static {
-    shortenPoll = (poll, maxHold) => {
-      const transport = poll.transport;
-      if (transport.#poll !== poll || !poll.pending) return;
-      if (poll.remaining() > maxHold) transport.#arm(poll, maxHold);
+    shortenPoll = (transport, maxHold) => {
+      if (transport.#held === null || transport[QUEUE] === null) return;
+      if (transport[DUE] - performance.now() > maxHold) transport.#arm(maxHold);
     };
-    onPollAbort = (poll) => {
-      const transport = poll.transport;
-      if (transport.#poll === poll) transport.#endPoll(poll);
-      else transport.#opts.holdPolicy?.release(poll);
-    };
-    onHoldExpired = (poll) => {
-      if (poll.transport.#poll === poll) poll.transport.send([{ type: 'noop' }]);
+    onPollAbort = (transport, res) => transport.#endPoll(res);
+    onHoldExpired = (transport) => {
+      if (transport.#held !== null) transport.send([{ type: 'noop' }]);
     };
   }
 
@@ -410,6 +434,8 @@ export class PollingTransport extends TransportBase {
     return all;
   }
 }
+
+const HTTP_1_1 = '1.1';
 
 /** bodyTimeout and closeTimeout when not given. */
 const DEFAULT_TIMEOUT = 30_000;

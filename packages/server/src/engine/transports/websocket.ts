@@ -84,22 +84,28 @@ export class WebSocketTransport extends TransportBase {
   }
 
   #sendFrames(packets: readonly OutgoingPacket[], onSent: (() => void) | undefined): void {
-    packets.forEach((packet, index) => {
-      const last = index === packets.length - 1;
-      const frame = encodeEnginePacket(packet, true);
-      // As engine.io: only an explicit compress:false turns it off (the transports' own packets have no options).
-      this.#ws.send(frame, packet.options?.compress === false ? WS_NO_COMPRESS : WS_COMPRESS, (err?: Error) => {
-        if (err !== undefined && err !== null) {
-          this.onError(new TransportError('WRITE_ERROR', 'write error', { cause: err }));
-          return;
-        }
-        if (!last) return;
-        this.#writable = true;
-        onSent?.();
-        this.emit('drain');
-        this.onReady();
-      });
+    const lastIndex = packets.length - 1;
+    for (let index = 0; index < lastIndex; index += 1) {
+      // Frames before the last need no callback of their own: a failed write fails every later one on
+      // the connection too, so the last frame's callback reports it.
+      this.#sendFrame(packets[index] as OutgoingPacket, undefined);
+    }
+    this.#sendFrame(packets[lastIndex] as OutgoingPacket, (err?: Error) => {
+      if (err !== undefined && err !== null) {
+        this.onError(new TransportError('WRITE_ERROR', 'write error', { cause: err }));
+        return;
+      }
+      this.#writable = true;
+      onSent?.();
+      this.emit('drain');
+      this.onReady();
     });
+  }
+
+  #sendFrame(packet: OutgoingPacket, callback: ((err?: Error) => void) | undefined): void {
+    const frame = encodeEnginePacket(packet, true);
+    // As engine.io: only an explicit compress:false turns it off (the transports' own packets have no options).
+    this.#ws.send(frame, packet.options?.compress === false ? WS_NO_COMPRESS : WS_COMPRESS, callback);
   }
 
   protected override doClose(onClosed: () => void): void {
