@@ -244,15 +244,18 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
 
   #start(phase: 1 | 3, fn?: (err?: Error) => void): void {
     const o = this.opts;
+    // The CONNECTs are written one microtask later, after the code that called io() / connect() attached
+    // its listeners (an `engine.on('packetCreate')` added right after io() sees the CONNECT, as with
+    // socket.io-client). Queued before the engine exists, so it runs before the engine opens its first
+    // transport: they travel in its first flight, and the first one without payload is named in the
+    // WebSocket's URL (the engine's connectHint), so a Switchback server answers it with the handshake.
+    queueMicrotask(() => {
+      if (this.engine !== engine) return;
+      o.connectHint = undefined;
+      for (const socket of Object.values(this._n)) if (socket._c() && o.connectHint === undefined) o.connectHint = socket.nsp;
+    });
     const engine = (this.engine = (o.createEngine ?? ((uri, x) => new Engine(uri, x)))(this.#uri, o));
     this.#to(phase);
-    // The CONNECTs are written one microtask later: still long before the WebSocket can open (so they
-    // travel in its first flight), but after the code that called io() / connect() attached its
-    // listeners (an `engine.on('packetCreate')` added right after io() sees the CONNECT, as with
-    // socket.io-client).
-    queueMicrotask(() => {
-      if (this.engine === engine) for (const socket of Object.values(this._n)) socket._c();
-    });
     const onError = (err: Error): void => {
       this.#cleanup();
       this.#to(phase === 3 ? 4 : 0);

@@ -156,3 +156,65 @@ describe('pipelined namespace CONNECT', () => {
     expect(auths).toEqual([{ token: 'once' }, { token: 'once' }]);
   });
 });
+
+/** A WebSocket-only Engine.IO speaker that records each handshake's URL and connects every namespace asked. */
+async function startRecordingUrls(): Promise<{ url: string; urls: string[]; wss: WebSocketServer }> {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: http });
+  const urls: string[] = [];
+  let sessions = 0;
+  wss.on('connection', (ws, req) => {
+    urls.push(req.url ?? '');
+    sessions += 1;
+    ws.send(`0{"sid":"e${sessions}","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`);
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      const nsp = /^40(\/[^,]*),?/.exec(text)?.[1];
+      if (text.startsWith('40')) ws.send(nsp ? `40${nsp},{"sid":"s${sessions}"}` : `40{"sid":"s${sessions}"}`);
+    });
+  });
+  const port = await listen(http);
+  cleanups.push(async () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${port}`, urls, wss };
+}
+
+const hintOf = (url: string | undefined): string | null => new URL(url ?? '', 'http://x').searchParams.get('sbconnect');
+
+describe('the first CONNECT named in the WebSocket handshake (sbconnect)', () => {
+  it('names the namespace of a CONNECT without payload: "/" and "/chat"', async () => {
+    const server = await startRecordingUrls();
+    await connected(client(server.url));
+    await connected(client(`${server.url}/chat`));
+    expect(server.urls.map(hintOf)).toEqual(['/', '/chat']);
+  });
+
+  it('names nothing when the CONNECT carries auth (object or callback)', async () => {
+    const server = await startRecordingUrls();
+    await connected(client(server.url, { auth: { token: 't' } }));
+    await connected(client(server.url, { auth: (cb) => cb({}) }));
+    expect(server.urls.map(hintOf)).toEqual([null, null]);
+  });
+
+  it('follows auth set right after io(), before the first write', async () => {
+    const server = await startRecordingUrls();
+    const socket = client(server.url);
+    socket.auth = { token: 'late' };
+    await connected(socket);
+    expect(server.urls.map(hintOf)).toEqual([null]);
+  });
+
+  it('with autoConnect: false, names it when connect() opens the connection; again on a reconnect', async () => {
+    const server = await startRecordingUrls();
+    const socket = client(server.url, { autoConnect: false, reconnection: true, reconnectionDelay: 10, reconnectionDelayMax: 10 });
+    socket.connect();
+    await connected(socket);
+    for (const ws of server.wss.clients) ws.terminate();
+    await connected(socket);
+    expect(server.urls.map(hintOf)).toEqual(['/', '/']);
+  });
+});

@@ -310,12 +310,16 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#emit([...head.a]);
   }
 
-  /** @internal the engine is connecting: pipeline the CONNECT on it (once per engine, see #onopen). */
-  _c(): void {
-    if (this.#unsubscribe && this.io._p % 2) this.#onopen();
+  /**
+   * @internal the engine is connecting: pipeline the CONNECT on it (once per engine, see #onopen). True
+   * when a CONNECT without payload was written.
+   */
+  _c(): boolean | undefined {
+    return !!this.#unsubscribe && !!(this.io._p % 2) && this.#onopen();
   }
 
-  #onopen(): void {
+  /** True when it wrote a CONNECT without payload (no auth, nothing to recover). */
+  #onopen(): boolean | undefined {
     const engine: object | undefined = this.io.engine;
     if (!engine || this.#connectSentOn === engine) return;
     this.#connectSentOn = engine;
@@ -325,8 +329,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         this.io._w({ type: 0, nsp: this.nsp, data: this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data });
       }
     };
-    if (typeof this.auth === 'function') this.auth(sendConnect);
-    else sendConnect(this.auth);
+    if (typeof this.auth === 'function') return void this.auth(sendConnect);
+    sendConnect(this.auth);
+    return this.auth === undefined && !this.#pid;
   }
 
   #onclose(reason: DisconnectReason, description?: DisconnectDescription): void {

@@ -68,6 +68,20 @@ export class Client<
       this.#connectTimer = undefined;
       if (this.#sockets === NO_SOCKETS) this.close();
     }, server._connectTimeoutMs);
+    // Switchback's client names, in its WebSocket handshake, the namespace whose CONNECT (without
+    // payload) it writes first, as soon as the WebSocket opens. Connected from here, the answer follows
+    // the open packet instead of coming a round trip later, and that CONNECT arrives as an echo. On the
+    // next tick: the app's own engine 'connection' listeners run first, as they would have.
+    const hint = connectHint(sessionInternals.requestUrl(conn) ?? conn.request.url);
+    if (hint !== undefined) {
+      echoes.set(this, hint);
+      process.nextTick(connectHinted, this, hint);
+    }
+  }
+
+  /** @internal The handshake's `sbconnect` namespace, connected without auth (see the constructor). */
+  _connectHinted(name: string): void {
+    if (this.conn.readyState === 'open') this.#connect(name, undefined);
   }
 
   /** The first HTTP request of the session. */
@@ -179,6 +193,12 @@ export class Client<
   }
 
   #ondecoded(packet: SocketPacket): void {
+    if (packet.type === PacketType.CONNECT && echoes.get(this) === packet.nsp) {
+      echoes.delete(this);
+      // Without payload it is the echo of the handshake's hint; with one it is not (our client names only
+      // a CONNECT it wrote without payload) and is handled as any second CONNECT.
+      if (packet.data === undefined) return;
+    }
     const socket = this.#socketOf(packet.nsp);
     if (socket === undefined && packet.type === PacketType.CONNECT) {
       this.#connect(packet.nsp, isRecord(packet.data) ? packet.data : undefined);
@@ -317,6 +337,22 @@ function drainQueue(client: { _drain(): void }): void {
 const connectTimers = new WeakMap<object, ReturnType<typeof setTimeout>>();
 /** Clients closed for good (see #onclose). */
 const closedClients = new WeakSet<object>();
+/** The namespace connected from the handshake's `sbconnect`, until the client's own CONNECT for it (its echo) arrives. */
+const echoes = new WeakMap<object, string>();
+
+/**
+ * The `sbconnect` query parameter of a session's first request: a namespace name ("/", "/chat"), or
+ * undefined. A name the wire format cannot carry (no leading slash, a comma) is ignored.
+ */
+function connectHint(url: string | undefined): string | undefined {
+  if (url === undefined || !url.includes('sbconnect=')) return undefined;
+  const name = new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('sbconnect');
+  return name !== null && name.startsWith('/') && !name.includes(',') ? name : undefined;
+}
+
+function connectHinted(client: { _connectHinted(name: string): void }, name: string): void {
+  client._connectHinted(name);
+}
 
 /** Clients inside _connecting(): a Set, not a field, as the state lasts one synchronous block (heap per idle session). */
 const connecting = new Set<object>();

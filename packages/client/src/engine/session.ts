@@ -44,8 +44,8 @@ export interface Session {
  * remembered-fallback bookkeeping. One closure rather than helper classes with private fields:
  * locals minify to one letter and `this.#field` does not (the client's bundle-size target).
  *
- * Connecting is synchronous when the WebSocket constructor is known: the WebSocket is constructed
- * within `new Socket()`, before the timers and listeners that are not needed until its first event.
+ * Connecting starts one microtask after `new Socket()` when the WebSocket constructor is known, before
+ * the timers and listeners that are not needed until its first event.
  */
 export function openSession(socket: Socket, uri: string | undefined, opts: SocketOptions): Session {
   const emit = socket.emit.bind(socket) as Socket['emit'];
@@ -58,7 +58,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   socket.secure = secure;
   const memory = opts.fallbackMemory === false ? undefined : (opts.fallbackMemory ?? createDefaultFallbackMemory());
   const webSocketTimeout = opts.webSocketTimeout ?? 3000;
-  const ctx: TransportContext = { opts, url: key, query, clock, expired: () => expired() };
+  const ctx: TransportContext = { opts, url: key, query, hint: '', clock, expired: () => expired() };
 
   let phase: Phase = IDLE;
   let session: OpenPacketData | undefined;
@@ -97,6 +97,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   const start = (ctor: WebSocketConstructorLike | null | undefined): void => {
     if (phase !== IDLE) return; // closed while the WebSocket constructor was being looked up
     ctx.WebSocket = ctor;
+    // Read now: the Socket.IO layer names its first CONNECT in the microtask before this one.
+    if (opts.connectHint !== undefined) ctx.hint = `&sbconnect=${encodeURIComponent(opts.connectHint)}`;
     // `transports` keeps socket.io-client's meaning: the first entry is tried first, later ones are
     // upgrades. With WebSocket first, polling is the fallback; a remembered fallback starts on polling
     // and tries the upgrade in the background. A forced single transport never falls back.
@@ -439,8 +441,11 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   };
 
   const ws = opts.WebSocket === undefined ? defaultWebSocket() : opts.WebSocket;
+  // One microtask later: the caller of new Socket() has attached its listeners and queued its first
+  // writes (the Socket.IO layer's CONNECTs), and the TCP connect, which Node starts on a later tick,
+  // is not delayed by it.
   if (ws instanceof Promise) void ws.then(start);
-  else start(ws);
+  else queueMicrotask(() => start(ws));
   // Close silently on page unload so the server does not wait for a ping timeout.
   if (opts.closeOnBeforeunload === true && typeof addEventListener === 'function') {
     const listener = (): void => onClose('transport close');

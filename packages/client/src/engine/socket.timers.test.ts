@@ -195,8 +195,11 @@ describe('autoUnref (Node)', () => {
 });
 
 describe('connect path', () => {
-  it('constructs the WebSocket within new Socket() when the constructor is known', () => {
+  it('constructs the WebSocket one microtask after new Socket() when the constructor is known', async () => {
     const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fallbackMemory: false });
+    // First the caller's listeners and first writes (the Socket.IO layer names its CONNECT in the URL).
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    await Promise.resolve();
     expect(FakeWebSocket.instances).toHaveLength(1);
     expect(lastWs().url).toBe('ws://example.test/engine.io/?EIO=4&transport=websocket');
     socket.close();

@@ -12,6 +12,8 @@ export interface TransportContext {
   readonly url: string;
   /** The user's query plus EIO=4, already encoded; `transport`, `sid` and the cache buster are appended. */
   readonly query: string;
+  /** `&sbconnect=<namespace>` for a session-less WebSocket (see SocketOptions.connectHint), or ''. */
+  hint: string;
   /** The Socket's timers (unref'd with autoUnref). */
   readonly clock: Clock;
   /** Resolved before the first transport opens (null: none). */
@@ -42,13 +44,13 @@ let stamps = 0;
  * The request URL: user query, EIO, transport, sid once known, and the cache buster (polling unless
  * timestampRequests is false, the WebSocket only when it is true: engine.io-client's defaults).
  */
-export function transportUrl(transport: EngineTransport, { opts, url, query }: TransportContext): string {
+export function transportUrl(transport: EngineTransport, { opts, url, query, hint }: TransportContext): string {
   const ws = transport.name === 'websocket';
   const stamp = ws ? opts.timestampRequests === true : opts.timestampRequests !== false;
   // Time plus a counter, so two requests in the same millisecond differ.
   stamps = (stamps + 1) % 1e6;
   return `${ws ? url.replace(/^http/, 'ws') : url}?${query}&transport=${transport.name}${
-    transport.session ? `&sid=${encodeURIComponent(transport.session.sid)}` : ''
+    transport.session ? `&sid=${encodeURIComponent(transport.session.sid)}` : ws ? hint : ''
   }${stamp ? `&${opts.timestampParam ?? 't'}=${Date.now().toString(36)}${stamps.toString(36)}` : ''}`;
 }
 

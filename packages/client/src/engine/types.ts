@@ -70,6 +70,12 @@ export interface SocketOptions {
   /** Node: passed to ws (and as `dispatcher` to fetch when given). */
   agent?: unknown;
   closeOnBeforeunload?: boolean;
+  /**
+   * @internal Set by the Socket.IO layer: the namespace whose CONNECT (without payload) this connection
+   * writes first. The first WebSocket names it in its URL (`sbconnect`), so a Switchback server connects
+   * it with the handshake and the answer arrives with the open packet; other servers ignore the parameter.
+   */
+  connectHint?: string;
   autoUnref?: boolean;
   /** Injected timers/clock (tests). Default: the global timers and Date.now. */
   clock?: Clock;

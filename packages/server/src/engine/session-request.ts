@@ -95,6 +95,11 @@ export class DeferredRequest {
     this.#bits = bits;
   }
 
+  /** The request's url, as the copy will have it. */
+  get url(): string | undefined {
+    return this.#url as string | undefined;
+  }
+
   /** The compact copy compactRequest() would have made of the request. */
   build(): IncomingMessage {
     const copy = Object.create(IncomingMessage.prototype) as IncomingMessage;

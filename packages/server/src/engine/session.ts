@@ -91,6 +91,8 @@ export interface SessionInternals {
   compactRequest(socket: EngineSocket): void;
   /** Whether `req` is the session's request as it is now (the handshake's, until it is compacted). */
   isRequest(socket: EngineSocket, req: IncomingMessage): boolean;
+  /** The handshake request's url without building its copy; undefined when `socket` is a stand-in. */
+  requestUrl(socket: object): string | undefined;
   /**
    * Makes `consumer` (the Socket.IO Client) receive this session's messages and its close directly,
    * before the 'message' and 'close' listeners, instead of through two listener records per session
@@ -167,6 +169,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         if (!(request instanceof DeferredRequest)) socket.#request = deferRequest(request);
       },
       isRequest: (socket, req) => socket.#request === req,
+      requestUrl: (socket) => (#request in socket ? (socket as EngineSocket).#request.url : undefined),
       setConsumer: (socket, consumer) => {
         if (!(#consumer in socket)) return false;
         (socket as EngineSocket).#consumer = consumer;
