@@ -1,20 +1,10 @@
 // A TCP proxy that delays every chunk by `delayMs` in each direction, in order: a link with a round-trip
 // time of 2 × delayMs on top of loopback. It shows what the number of round trips costs on a real
 // network, which loopback hides. The TCP connect itself is not delayed (the proxy accepts locally).
-import { createConnection, createServer } from 'node:net';
+import { startTcpProxy } from './tcp-proxy.mjs';
 
-export async function startDelayProxy(targetPort, delayMs) {
-  const sockets = new Set();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
-    sockets.add(client);
-    sockets.add(upstream);
-    const destroyBoth = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
+export function startDelayProxy(targetPort, delayMs) {
+  return startTcpProxy(targetPort, (client, upstream, destroyBoth) => {
     // One timer per chunk: timers of equal delay fire in the order they were set, so order is kept.
     const delayed = (from, to) => from.on('data', (chunk) => setTimeout(() => to.destroyed || to.write(chunk), delayMs));
     delayed(client, upstream);
@@ -23,19 +13,7 @@ export async function startDelayProxy(targetPort, delayMs) {
     client.on('end', () => setTimeout(() => upstream.end(), delayMs));
     upstream.on('end', () => setTimeout(() => client.end(), delayMs));
     const later = () => setTimeout(destroyBoth, delayMs);
-    client.on('close', later).on('error', destroyBoth);
-    upstream.on('close', later).on('error', destroyBoth);
+    client.on('close', later);
+    upstream.on('close', later);
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    port: server.address().port,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }

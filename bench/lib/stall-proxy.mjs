@@ -1,24 +1,14 @@
 // A TCP proxy that passes polling untouched and, for a WebSocket upgrade, forwards the handshake and the
 // 101 then silently drops every later byte both ways while keeping both sockets open (the stalling
 // TLS-inspecting proxy / antivirus case). Same idea as test/helpers/tcp-proxy.ts, mode stall-after-101.
-import { createConnection, createServer } from 'node:net';
+import { startTcpProxy } from './tcp-proxy.mjs';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-export async function startStallProxy(targetPort) {
-  const sockets = new Set();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
-    sockets.add(client);
-    sockets.add(upstream);
-    const destroyBoth = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('close', destroyBoth).on('error', destroyBoth);
-    upstream.on('close', destroyBoth).on('error', destroyBoth);
+export function startStallProxy(targetPort) {
+  return startTcpProxy(targetPort, (client, upstream, destroyBoth) => {
+    client.on('close', destroyBoth);
+    upstream.on('close', destroyBoth);
 
     let head = Buffer.alloc(0);
     let mode = 'deciding'; // deciding | piped | handshake | stalled
@@ -48,16 +38,4 @@ export async function startStallProxy(targetPort) {
       // piped: the pipes carry it; handshake/stalled: client bytes after the request head are dropped.
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    port: server.address().port,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }

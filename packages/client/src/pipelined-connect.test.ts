@@ -33,10 +33,23 @@ function connected(socket: Socket): Promise<void> {
   });
 }
 
-/** A WebSocket-only Engine.IO speaker that sends its open packet only after the client's first message. */
-async function startSilentUntilSpokenTo(): Promise<{ url: string; first: Promise<string> }> {
+/** A WebSocket server on 127.0.0.1 (HTTP requests get 404), closed with everything on it after the test. */
+async function startWebSocketOnly(): Promise<{ url: string; wss: WebSocketServer }> {
   const http = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http });
+  const port = await listen(http);
+  cleanups.push(async () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${port}`, wss };
+}
+
+/** A WebSocket-only Engine.IO speaker that sends its open packet only after the client's first message. */
+async function startSilentUntilSpokenTo(): Promise<{ url: string; first: Promise<string> }> {
+  const { url, wss } = await startWebSocketOnly();
   let resolveFirst: (text: string) => void = () => {};
   const first = new Promise<string>((resolve) => (resolveFirst = resolve));
   wss.on('connection', (ws) => {
@@ -46,14 +59,7 @@ async function startSilentUntilSpokenTo(): Promise<{ url: string; first: Promise
       ws.send('40{"sid":"s1"}');
     });
   });
-  const port = await listen(http);
-  cleanups.push(async () => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    http.closeAllConnections();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${port}`, first };
+  return { url, first };
 }
 
 function frameSize(buf: Buffer, offset: number): number | undefined {
@@ -159,8 +165,7 @@ describe('pipelined namespace CONNECT', () => {
 
 /** A WebSocket-only Engine.IO speaker that records each handshake's URL and connects every namespace asked. */
 async function startRecordingUrls(): Promise<{ url: string; urls: string[]; wss: WebSocketServer }> {
-  const http = createServer((_req, res) => res.writeHead(404).end());
-  const wss = new WebSocketServer({ server: http });
+  const { url, wss } = await startWebSocketOnly();
   const urls: string[] = [];
   let sessions = 0;
   wss.on('connection', (ws, req) => {
@@ -173,14 +178,7 @@ async function startRecordingUrls(): Promise<{ url: string; urls: string[]; wss:
       if (text.startsWith('40')) ws.send(nsp ? `40${nsp},{"sid":"s${sessions}"}` : `40{"sid":"s${sessions}"}`);
     });
   });
-  const port = await listen(http);
-  cleanups.push(async () => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    http.closeAllConnections();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${port}`, urls, wss };
+  return { url, urls, wss };
 }
 
 const hintOf = (url: string | undefined): string | null => new URL(url ?? '', 'http://x').searchParams.get('sbconnect');
