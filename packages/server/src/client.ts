@@ -77,6 +77,9 @@ export class Client<
       echoes.set(this, hint);
       process.nextTick(connectHinted, this, hint);
     }
+    // Socket.IO v2 clients (Engine.IO v3, allowEIO3) are in the main namespace from the start: they send
+    // no CONNECT for it (as socket.io's server connects them).
+    if (conn.protocol === 3) this.#connect('/', {});
   }
 
   /** @internal The handshake's `sbconnect` namespace, connected without auth (see the constructor). */
@@ -199,6 +202,10 @@ export class Client<
       // a CONNECT it wrote without payload) and is handled as any second CONNECT.
       if (packet.data === undefined) return;
     }
+    if (packet.type === PacketType.CONNECT && this.conn.protocol === 3) {
+      this.#ondecodedV3Connect(packet.nsp);
+      return;
+    }
     const socket = this.#socketOf(packet.nsp);
     if (socket === undefined && packet.type === PacketType.CONNECT) {
       this.#connect(packet.nsp, isRecord(packet.data) ? packet.data : undefined);
@@ -209,6 +216,22 @@ export class Client<
       // socket.io treats all of them as an invalid state and closes the session.
       this.close();
     }
+  }
+
+  /**
+   * A CONNECT of a Socket.IO v2 client: its namespace may carry a query (`/admin?token=1`), which becomes
+   * the socket's `handshake.auth` (as socket.io for protocol v3 sessions).
+   */
+  #ondecodedV3Connect(nsp: string): void {
+    let name = nsp;
+    let auth: Record<string, unknown> = {};
+    if (nsp.includes('?')) {
+      const url = new URL(nsp, 'https://socket.io');
+      name = url.pathname;
+      auth = Object.fromEntries(url.searchParams.entries());
+    }
+    if (this.#socketOf(name) === undefined) this.#connect(name, auth);
+    else this.close();
   }
 
   /**
@@ -265,7 +288,8 @@ export class Client<
     const given = auth ?? {};
     this.server._checkNamespace(name, given, (allowed) => {
       if (allowed) this.#doConnect(name, given);
-      else this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: 'Invalid namespace' } });
+      // A Socket.IO v2 client reads the error as a plain string.
+      else this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: this.conn.protocol === 3 ? 'Invalid namespace' : { message: 'Invalid namespace' } });
     });
   }
 

@@ -274,7 +274,9 @@ export class Namespace<
         }
         if (err) {
           socket._cleanup();
-          socket._error({ message: err.message, data: err.data });
+          // A Socket.IO v2 client (Engine.IO v3 session) gets the data, or else the message, as is.
+          if (client.conn.protocol === 3) socket._error(err.data || err.message);
+          else socket._error({ message: err.message, data: err.data });
           return;
         }
         this.sockets.set(socket.id, socket);

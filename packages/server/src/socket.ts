@@ -96,9 +96,9 @@ export class Socket<
     this.#adapter = nsp.adapter;
     if (auth !== undefined) this.#handshake = new PendingHandshake(auth);
     if (nsp._recovery === undefined) {
-      this.id = randomId(15);
+      this.id = client.conn.protocol === 3 ? v2SocketId(nsp.name, client.id) : randomId(15);
     } else if (session === undefined) {
-      this.id = randomId(15);
+      this.id = client.conn.protocol === 3 ? v2SocketId(nsp.name, client.id) : randomId(15);
       recoveries.set(this, { pid: randomId(15), recovered: false, restore: undefined });
     } else {
       this.id = session.sid;
@@ -313,6 +313,11 @@ export class Socket<
     this.connected = true;
     void this.join(this.id);
     const recovery = recoveries.get(this);
+    // A Socket.IO v2 client (Engine.IO v3 session) gets a CONNECT without payload: it knows its id.
+    if (this.client.conn.protocol === 3) {
+      this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
+      return;
+    }
     if (recovery === undefined) {
       this.#packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } });
       return;
@@ -550,4 +555,12 @@ const NO_DATA: unique symbol = Symbol('no data');
 
 function toWriteOptions(flags: BroadcastFlags): WriteOptions {
   return { volatile: flags.volatile === true, compress: flags.compress !== false };
+}
+
+/**
+ * The socket id a Socket.IO v2 client computes for itself: the engine id in the main namespace,
+ * `<namespace>#<engine id>` elsewhere (socket.io's rule for protocol v3 sessions).
+ */
+function v2SocketId(nsp: string, engineId: string): string {
+  return nsp === '/' ? engineId : `${nsp}#${engineId}`;
 }

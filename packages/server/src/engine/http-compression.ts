@@ -76,7 +76,7 @@ export function compressBody(
 
 export interface CompressedAnswer {
   readonly res: ServerResponse;
-  readonly body: string;
+  readonly body: string | Buffer;
   readonly encoding: HttpEncoding;
   readonly zlib: ZlibOptions;
   /** The answer's headers, given the encoding ones (the transport adds its own and runs the hooks). */

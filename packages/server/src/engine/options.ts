@@ -56,6 +56,11 @@ export interface EngineServerOptions {
   destroyUpgrade?: boolean;
   /** How long another 'upgrade' listener has to answer an upgrade of another path. Default 1000 ms. */
   destroyUpgradeTimeout?: number;
+  /**
+   * Also accept Engine.IO v3 clients (engine.io-client 3.x, socket.io-client 2.x): a handshake whose
+   * `EIO` is not "4" opens a v3 session. JSONP polling (the `j` parameter) is refused. Default false.
+   */
+  allowEIO3?: boolean;
 }
 
 export interface ResolvedEngineServerOptions {
@@ -77,6 +82,7 @@ export interface ResolvedEngineServerOptions {
   readonly perMessageDeflate: PerMessageDeflateOptions | false;
   readonly destroyUpgrade: boolean;
   readonly destroyUpgradeTimeout: number;
+  readonly allowEIO3: boolean;
 }
 
 /** Options of one attach() (engine.io takes `path` there). */
@@ -120,6 +126,7 @@ export function resolveOptions(options: EngineServerOptions): ResolvedEngineServ
     destroyUpgrade: options.destroyUpgrade !== false,
     // `||` as engine.io: 0 means the default too.
     destroyUpgradeTimeout: options.destroyUpgradeTimeout || 1000,
+    allowEIO3: options.allowEIO3 === true,
   };
 }
 

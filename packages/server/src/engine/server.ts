@@ -15,14 +15,14 @@ import type { AttachOptions, EngineServerOptions, ResolvedEngineServerOptions } 
 import { isPromiseLike, whenResolved } from './maybe-async.js';
 import { PollCrowding } from './poll-crowding.js';
 import { randomId, resolveId } from './session-id.js';
-import { EngineSocket, createHeartbeat, sessionInternals } from './session.js';
+import { EngineSocket, createHeartbeat, createHeartbeatV3, sessionInternals } from './session.js';
 import type { Heartbeat, SessionConfig, SessionObserver } from './session.js';
 import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
 import type { PollingOptions } from './transports/polling.js';
 import type { EngineServerEvents } from './server-events.js';
-import { WebSocketTransport } from './transports/websocket.js';
-import { UpgradeResponse, exposeQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
+import { WebSocketTransport, WebSocketTransportV3 } from './transports/websocket.js';
+import { UpgradeResponse, exposeQuery, parseQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
 import type { EngineMiddleware, VerifyContext } from './verify.js';
 import { createWebSocketServer, headersOf, wsOnIgnoredError } from './websocket-server.js';
 
@@ -60,10 +60,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly #inFlight = new InFlight();
   readonly #pollCrowding: PollCrowding;
   /** Shared by every session of a transport kind (per-session copies cost heap per idle session). */
-  readonly #sessionConfigs = new Map<TransportName, SessionConfig>();
+  readonly #sessionConfigs = new Map<TransportName | 'polling v3' | 'websocket v3', SessionConfig>();
   #pollingOptions: PollingOptions | undefined;
+  /** The polling options of Engine.IO v3 sessions (allowEIO3): [binary payloads, base64 only]. */
+  #pollingOptionsV3: [PollingOptions, PollingOptions] | undefined;
   /** Every session's heartbeat behind two timers (built with the first session config). */
   #heartbeat: Heartbeat | undefined;
+  /** The heartbeat of Engine.IO v3 sessions (the client pings). */
+  #heartbeatV3: Heartbeat | undefined;
   #closed = false;
 
   constructor(options: EngineServerOptions = {}) {
@@ -79,6 +83,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       transports: this.opts.transports,
       allowRequest: this.opts.allowRequest,
       sessionTransport: (sid) => this.#clients.get(sid)?.transport.name,
+      allowEIO3: this.opts.allowEIO3,
+      sessionProtocol: (sid) => this.#clients.get(sid)?.protocol,
     };
   }
 
@@ -228,18 +234,30 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       abortRequest(res, id);
       return;
     }
-    this.#pollingOptions ??= {
-      maxHttpBufferSize: this.opts.maxHttpBufferSize,
-      pollHoldTimeout: this.opts.pollHoldTimeout,
-      holdPolicy: this.#pollCrowding,
-      httpCompression: this.opts.httpCompression,
-    };
-    const transport = new PollingTransport(this.#pollingOptions);
-    const socket = this.#register(id, req, transport);
+    const v3 = this.opts.allowEIO3 && isV3Handshake(req);
+    const transport = new PollingTransport(v3 ? this.#pollingOptionsForV3(req) : (this.#pollingOptions ??= this.#newPollingOptions(undefined)));
+    const socket = this.#register(id, req, transport, v3);
     transport.handleRequest(req, res);
     // The handshake is answered (its headers saw the original request): keep a light copy only.
     sessionInternals.compactRequest(socket);
     this.emit('connection', socket);
+  }
+
+  #newPollingOptions(v3: PollingOptions['v3']): PollingOptions {
+    return {
+      maxHttpBufferSize: this.opts.maxHttpBufferSize,
+      pollHoldTimeout: this.opts.pollHoldTimeout,
+      holdPolicy: this.#pollCrowding,
+      httpCompression: this.opts.httpCompression,
+      v3,
+    };
+  }
+
+  /** A v3 client gets binary payloads unless it asked for base64 (`b64`), as engine.io. */
+  #pollingOptionsForV3(req: IncomingMessage): PollingOptions {
+    const options = (this.#pollingOptionsV3 ??= [this.#newPollingOptions({ supportsBinary: true }), this.#newPollingOptions({ supportsBinary: false })]);
+    const b64 = parseQuery(req).get('b64');
+    return b64 === null || b64 === '' ? options[0] : options[1];
   }
 
   #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -340,7 +358,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         ws.terminate();
         return;
       }
-      const socket = this.#register(id, req, new WebSocketTransport(ws, raw));
+      const v3 = this.opts.allowEIO3 && isV3Handshake(req);
+      const socket = this.#register(id, req, v3 ? new WebSocketTransportV3(ws, raw) : new WebSocketTransport(ws, raw), v3);
       // The open packet is queued: write it with the 101 now, before the rest of the setup.
       uncork();
       sessionInternals.compactRequest(socket);
@@ -358,13 +377,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ws.close();
       return;
     }
-    sessionInternals.upgrade(client, new WebSocketTransport(ws, raw));
+    sessionInternals.upgrade(client, client.protocol === 3 ? new WebSocketTransportV3(ws, raw) : new WebSocketTransport(ws, raw));
   }
 
-  #register(id: string, req: IncomingMessage, transport: TransportBase): EngineSocket {
+  #register(id: string, req: IncomingMessage, transport: TransportBase, v3 = false): EngineSocket {
     // Polling answers get their headers through the session observer; the 101 gets them from the ws
     // 'headers' hook.
-    const socket = new EngineSocket(id, req, transport, this.#sessionConfig(transport.name));
+    const socket = new EngineSocket(id, req, transport, v3 ? this.#sessionConfigV3(transport.name) : this.#sessionConfig(transport.name));
     this.#clients.set(id, socket);
     return socket;
   }
@@ -383,6 +402,21 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         heartbeat: (this.#heartbeat ??= createHeartbeat(this.opts.pingInterval, this.opts.pingTimeout)),
       };
       this.#sessionConfigs.set(transport, config);
+    }
+    return config;
+  }
+
+  /** The config of Engine.IO v3 sessions opened over `transport` (allowEIO3). */
+  #sessionConfigV3(transport: TransportName): SessionConfig {
+    const key = transport === 'polling' ? 'polling v3' : 'websocket v3';
+    let config = this.#sessionConfigs.get(key);
+    if (config === undefined) {
+      config = {
+        ...this.#sessionConfig(transport),
+        heartbeat: (this.#heartbeatV3 ??= createHeartbeatV3(this.opts.pingInterval, this.opts.pingTimeout)),
+        protocol: 3,
+      };
+      this.#sessionConfigs.set(key, config);
     }
     return config;
   }
@@ -433,6 +467,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     // The standard wording (engine.io's); a custom allowRequest message is in context.message and the body.
     this.emit('connection_error', { req, code: error.code, message: engineErrorMessages[error.code], context: error.context });
   }
+}
+
+/** An Engine.IO v3 handshake: EIO missing or other than "4" (engine.io's rule). */
+function isV3Handshake(req: IncomingMessage): boolean {
+  return queryOf(req).EIO !== '4';
 }
 
 /** Creates an EngineServer and attaches it to an http.Server. */

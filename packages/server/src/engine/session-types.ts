@@ -49,6 +49,11 @@ export interface SessionConfig {
   observer?: SessionObserver | undefined;
   /** The server's heartbeat timers, shared by its sessions (see createHeartbeat). */
   heartbeat: Heartbeat;
+  /**
+   * 3 for Engine.IO v3 sessions (allowEIO3), which have configs of their own: the client pings, the
+   * server answers, and the open packet has no maxPayload. Absent for v4.
+   */
+  protocol?: 3 | undefined;
 }
 
 /** The ping-interval and ping-timeout waits of a server's sessions: two queues, two Node timers. */

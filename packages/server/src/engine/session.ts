@@ -24,6 +24,13 @@ export type {
 /** Creates the heartbeat timers for sessions with these settings. */
 export let createHeartbeat!: (pingInterval: number, pingTimeout: number) => Heartbeat;
 
+/**
+ * The heartbeat of Engine.IO v3 sessions: the client pings, so `interval` is the wait for its next ping
+ * (pingInterval + pingTimeout), after which the session closes with 'ping timeout'. `timeout` stays
+ * empty (no session awaits a pong).
+ */
+export let createHeartbeatV3!: (pingInterval: number, pingTimeout: number) => Heartbeat;
+
 interface QueuedPacket {
   readonly packet: OutgoingPacket;
   readonly callback: (() => void) | undefined;
@@ -55,7 +62,8 @@ function openPacketTail(config: SessionConfig): string {
       upgrades: config.upgrades,
       pingInterval: config.pingInterval,
       pingTimeout: config.pingTimeout,
-      maxPayload: config.maxPayload,
+      // Engine.IO v3 has no maxPayload in its open packet.
+      maxPayload: config.protocol === 3 ? undefined : config.maxPayload,
     });
     tail = `,${rest.slice(1)}`;
     openPacketTails.set(config, tail);
@@ -180,6 +188,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       interval: new DelayQueue<EngineSocket>(pingInterval, (socket) => socket.#onPingInterval()),
       timeout: new DelayQueue<EngineSocket>(pingTimeout, (socket) => socket.#onClose('ping timeout')),
     });
+    createHeartbeatV3 = (pingInterval, pingTimeout) => ({
+      interval: new DelayQueue<EngineSocket>(pingInterval + pingTimeout, (socket) => socket.#onClose('ping timeout')),
+      timeout: new DelayQueue<EngineSocket>(pingTimeout, (socket) => socket.#onClose('ping timeout')),
+    });
   }
 
   constructor(id: string, request: IncomingMessage, transport: TransportBase, config: SessionConfig) {
@@ -205,9 +217,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     return built;
   }
 
-  /** The Engine.IO protocol revision (a getter: no field per session). */
-  get protocol(): 4 {
-    return 4;
+  /** The Engine.IO protocol revision, 3 for a v3 session (allowEIO3); a getter: no field per session. */
+  get protocol(): 3 | 4 {
+    return this.#config.protocol ?? 4;
   }
 
   get readyState(): EngineSocketState {
@@ -390,6 +402,13 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
     switch (packet.type) {
       case 'ping':
+        if (this.#config.protocol === 3) {
+          // In v3 the client pings: the wait for its next ping starts again, and the answer echoes it.
+          this.#schedulePing();
+          this.#sendPacket(packet.data === undefined ? { type: 'pong', options: COMPRESS } : { type: 'pong', data: packet.data, options: COMPRESS });
+          this.emit('heartbeat');
+          break;
+        }
         // In v4 only the server pings (browsers throttle timers in background tabs).
         this.#onClose(
           'transport error',
@@ -397,6 +416,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         );
         break;
       case 'pong':
+        if (this.#config.protocol === 3) {
+          this.#onClose('transport error', new TransportError('INVALID_HEARTBEAT_DIRECTION', 'invalid heartbeat direction'));
+          break;
+        }
         this.#schedulePing();
         this.emit('heartbeat');
         break;

@@ -14,6 +14,10 @@ export interface VerifyContext {
   readonly allowRequest: AllowRequest | undefined;
   /** The transport name of the session `sid`, undefined when there is no such session. */
   sessionTransport(sid: string): TransportName | undefined;
+  /** Whether Engine.IO v3 handshakes are accepted (the `allowEIO3` option). */
+  readonly allowEIO3: boolean;
+  /** The protocol revision of the session `sid` (asked only when v3 sessions may exist). */
+  sessionProtocol(sid: string): 3 | 4 | undefined;
 }
 
 /** A refusal, or undefined when the request may proceed. */
@@ -53,7 +57,8 @@ export function verifyRequest(
         previousTransport,
       });
     }
-    if (query.EIO !== '4') {
+    // A missing or other EIO means v3 (engine.io's rule); it must be the session's revision.
+    if (query.EIO === '4' ? ctx.allowEIO3 && ctx.sessionProtocol(sid) === 3 : !ctx.allowEIO3 || ctx.sessionProtocol(sid) !== 3) {
       return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'PROTOCOL_MISMATCH' });
     }
     return undefined;
@@ -64,12 +69,15 @@ export function verifyRequest(
   if (transport === 'websocket' && !upgrade) {
     return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_HANDSHAKE_ERROR' });
   }
-  if (ctx.allowRequest === undefined) return verifyHandshakeProtocol(query);
-  return runAllowRequest(ctx.allowRequest, req).then((refusal) => refusal ?? verifyHandshakeProtocol(query));
+  if (ctx.allowRequest === undefined) return verifyHandshakeProtocol(query, ctx.allowEIO3, req);
+  return runAllowRequest(ctx.allowRequest, req).then((refusal) => refusal ?? verifyHandshakeProtocol(query, ctx.allowEIO3, req));
 }
 
-function verifyHandshakeProtocol(query: EngineQuery): Verdict {
-  // A missing EIO means v3 (engine.io's rule), which is not supported.
+function verifyHandshakeProtocol(query: EngineQuery, allowEIO3: boolean, req: IncomingMessage): Verdict {
+  // A missing EIO means v3 (engine.io's rule), supported only with allowEIO3, and then not over JSONP.
+  if (query.EIO !== '4' && allowEIO3) {
+    return isJsonp(req) ? new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'JSONP_NOT_SUPPORTED' }) : undefined;
+  }
   if (query.EIO !== '4') {
     // engine.io reports the version it assumed: 3 for anything but "4".
     return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: 3 });
@@ -265,6 +273,11 @@ useQueryAccessor(exposeQuery, (descriptor) => descriptor.get === QUERY_ACCESSOR.
 
 function setQuery(req: IncomingMessage, value: unknown): void {
   Object.defineProperty(req, '_query', { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** A JSONP polling request (`j` in the query), which v3 clients use where XHR is missing. */
+function isJsonp(req: IncomingMessage): boolean {
+  return parseQuery(req).has('j');
 }
 
 function isTransportName(value: string): value is TransportName {

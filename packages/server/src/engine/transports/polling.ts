@@ -8,6 +8,7 @@ import { shareHeaderStrings } from '../session-request.js';
 import { TransportBase, normalizePacket } from '../transport.js';
 import type { OutgoingPacket } from '../transport.js';
 import { negotiateEncoding, writeCompressed } from '../http-compression.js';
+import { decodePayloadV3, encodePayloadV3 } from '../payload-v3.js';
 import type { HttpEncoding, ResolvedHttpCompression } from '../http-compression.js';
 
 export interface PollingOptions {
@@ -22,6 +23,11 @@ export interface PollingOptions {
   holdPolicy?: PollHoldPolicy | undefined;
   /** gzip/deflate of large answers (the server's resolved `httpCompression`); off when absent or false. */
   httpCompression?: ResolvedHttpCompression | false | undefined;
+  /**
+   * Set for Engine.IO v3 sessions (allowEIO3, one options object per variant, chosen at the handshake):
+   * v3 payload framing; `supportsBinary` false when the client asked for base64 (`b64`).
+   */
+  v3?: { readonly supportsBinary: boolean } | undefined;
 }
 
 // A held GET waits in a hold queue (see holdQueue) with its transport as the entry, and counts in the
@@ -171,17 +177,20 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     // From here the GET counts as answered, even while its body is being compressed.
     this.#endPoll(res);
     const pending = this.#pendingClose;
-    let body: string;
-    if (pending === null) body = encodePayload(packets);
+    let body: string | Buffer;
+    const v3 = this.#opts.v3;
+    if (pending === null) body = v3 === undefined ? encodePayload(packets) : encodePayloadV3(packets, v3.supportsBinary);
     else {
       this.#pendingClose = null;
       clearTimeout(pending.timer);
-      body = encodePayload([...packets, CLOSE_PACKET]);
+      const all = [...packets, CLOSE_PACKET];
+      body = v3 === undefined ? encodePayload(all) : encodePayloadV3(all, v3.supportsBinary);
     }
+    const contentType = typeof body === 'string' ? 'text/plain; charset=UTF-8' : 'application/octet-stream';
     const encoding = this.#encodingFor(res.req, packets, body);
     if (encoding === undefined) {
       const headers = this.#headers(res.req, {
-        'Content-Type': 'text/plain; charset=UTF-8',
+        'Content-Type': contentType,
         'Content-Length': String(Buffer.byteLength(body)),
       });
       res.writeHead(200, headers);
@@ -191,12 +200,12 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     }
     const zlib = (this.#opts.httpCompression as ResolvedHttpCompression).zlib;
     const headersOf = (extra: Record<string, string>): Record<string, string> =>
-      this.#headers(res.req, { 'Content-Type': 'text/plain; charset=UTF-8', ...extra });
+      this.#headers(res.req, { 'Content-Type': contentType, ...extra });
     writeCompressed({ res, body, encoding, zlib, headers: headersOf }, () => this.#afterAnswer(onSent, pending));
   }
 
   /** The encoding of an answer: only when it is on, asked for, large enough and some packet allows it. */
-  #encodingFor(req: IncomingMessage, packets: readonly OutgoingPacket[], body: string): HttpEncoding | undefined {
+  #encodingFor(req: IncomingMessage, packets: readonly OutgoingPacket[], body: string | Buffer): HttpEncoding | undefined {
     const compression = this.#opts.httpCompression;
     if (compression === undefined || compression === false) return undefined;
     // Cheapest checks first: most answers of a busy server are small. A UTF-16 unit is 1 to 3 UTF-8
@@ -339,8 +348,9 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
       this.onError(new TransportError('DATA_OVERLAP', 'data request overlap from client'));
       return;
     }
-    // Engine.IO v4 sends binary as base64 text; the reference refuses octet-stream bodies.
-    if (req.headers['content-type'] === 'application/octet-stream') {
+    // Engine.IO v4 sends binary as base64 text; the reference refuses octet-stream bodies (v3 may send them).
+    const binary = req.headers['content-type'] === 'application/octet-stream';
+    if (binary && this.#opts.v3 === undefined) {
       res.writeHead(400);
       res.end();
       this.onError(new TransportError('INVALID_CONTENT', 'invalid content'));
@@ -385,15 +395,19 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     };
     const onEnd = (): void => {
       cleanup();
-      this.#onPayload(req, res, Buffer.concat(chunks, size).toString('utf8'));
+      const raw = Buffer.concat(chunks, size);
+      this.#onPayload(req, res, binary ? raw : raw.toString('utf8'));
     };
     req.on('data', onChunk);
     req.on('end', onEnd);
     req.on('close', onAbort);
   }
 
-  #onPayload(req: IncomingMessage, res: ServerResponse, body: string): void {
-    const packets = decodePayload(body, { maxLength: this.#opts.maxHttpBufferSize });
+  #onPayload(req: IncomingMessage, res: ServerResponse, body: string | Buffer): void {
+    const packets =
+      this.#opts.v3 === undefined
+        ? decodePayload(body as string, { maxLength: this.#opts.maxHttpBufferSize })
+        : decodePayloadV3(body, this.#opts.maxHttpBufferSize);
     if (isProtocolError(packets)) {
       // The reference ends up destroying this request; a 400 tells the client what happened.
       abortRequest(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'PARSE_ERROR' }));

@@ -1,6 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { encodeEnginePacket } from '@switchback/protocol';
+import { encodeEnginePacket, isProtocolError } from '@switchback/protocol';
+import type { BinaryLike } from '@switchback/protocol';
+import { decodePacketV3, encodeFrameV3 } from '../payload-v3.js';
 import { TransportError } from '../errors.js';
 import { TransportBase } from '../transport.js';
 import type { OutgoingPacket } from '../transport.js';
@@ -103,9 +105,14 @@ export class WebSocketTransport extends TransportBase {
   }
 
   #sendFrame(packet: OutgoingPacket, callback: ((err?: Error) => void) | undefined): void {
-    const frame = encodeEnginePacket(packet, true);
+    const frame = this.encodeFrame(packet);
     // As engine.io: only an explicit compress:false turns it off (the transports' own packets have no options).
     this.#ws.send(frame, packet.options?.compress === false ? WS_NO_COMPRESS : WS_COMPRESS, callback);
+  }
+
+  /** One packet as one frame (Engine.IO v4; WebSocketTransportV3 overrides it). */
+  protected encodeFrame(packet: OutgoingPacket): string | BinaryLike {
+    return encodeEnginePacket(packet, true);
   }
 
   protected override doClose(onClosed: () => void): void {
@@ -119,6 +126,22 @@ export class WebSocketTransport extends TransportBase {
   /** Drops the connection at once (server shutdown, failed upgrade probe). */
   terminate(): void {
     this.#ws.terminate();
+  }
+}
+
+/**
+ * The WebSocket of an Engine.IO v3 session (allowEIO3), chosen at its handshake or upgrade: a binary
+ * frame carries its packet type as first byte, both ways.
+ */
+export class WebSocketTransportV3 extends WebSocketTransport {
+  protected override encodeFrame(packet: OutgoingPacket): string | BinaryLike {
+    return encodeFrameV3(packet);
+  }
+
+  protected override onData(data: string | Buffer): void {
+    const packet = decodePacketV3(data);
+    if (isProtocolError(packet)) this.onParseError(packet);
+    else this.onPacket(packet);
   }
 }
 
