@@ -291,7 +291,8 @@ describe('Engine.IO v3 polling, raw HTTP (a client that supports binary)', () =>
     expect(match).not.toBeNull();
     expect(Number(match?.[1])).toBe((match?.[2]?.length ?? 0) + 1);
     const open = JSON.parse(match?.[2] ?? '') as Record<string, unknown>;
-    expect(Object.keys(open).sort()).toEqual(['pingInterval', 'pingTimeout', 'sid', 'upgrades']);
+    // As engine.io, the v3 open packet carries maxPayload too.
+    expect(Object.keys(open).sort()).toEqual(['maxPayload', 'pingInterval', 'pingTimeout', 'sid', 'upgrades']);
     const sid = String(open['sid']);
     const [conn] = await connection;
     const poll = `${url}/engine.io/?transport=polling&sid=${encodeURIComponent(sid)}`;

@@ -51,7 +51,7 @@ export interface SessionConfig {
   heartbeat: Heartbeat;
   /**
    * 3 for Engine.IO v3 sessions (allowEIO3), which have configs of their own: the client pings, the
-   * server answers, and the open packet has no maxPayload. Absent for v4.
+   * server answers. Absent for v4.
    */
   protocol?: 3 | undefined;
 }

@@ -62,8 +62,8 @@ function openPacketTail(config: SessionConfig): string {
       upgrades: config.upgrades,
       pingInterval: config.pingInterval,
       pingTimeout: config.pingTimeout,
-      // Engine.IO v3 has no maxPayload in its open packet.
-      maxPayload: config.protocol === 3 ? undefined : config.maxPayload,
+      // v3 clients get it too, as from engine.io (they ignore it).
+      maxPayload: config.maxPayload,
     });
     tail = `,${rest.slice(1)}`;
     openPacketTails.set(config, tail);
