@@ -40,10 +40,10 @@ export const RECORD_SEPARATOR = '\x1e';
 /** Node's Buffer, read from globalThis so that browser bundles pull in no Node built-in. */
 const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike): Uint8Array } }).Buffer;
 
-/** Packet type by its digit. */
-const TYPE_NAMES = 'open close ping pong message upgrade noop'.split(' ') as readonly EnginePacketType[];
+/** Packet type by its digit (the same in Engine.IO v3 and v4). */
+export const ENGINE_PACKET_TYPES = 'open close ping pong message upgrade noop'.split(' ') as readonly EnginePacketType[];
 /** Type digit by packet type: a keyed lookup on the hot path, not indexOf. */
-const TYPE_CHARS = Object.fromEntries(TYPE_NAMES.map((name, i) => [name, `${i}`])) as Record<EnginePacketType, string>;
+const TYPE_CHARS = Object.fromEntries(ENGINE_PACKET_TYPES.map((name, i) => [name, `${i}`])) as Record<EnginePacketType, string>;
 
 /**
  * Encodes one packet for one WebSocket frame (`supportsBinary` true: binary data is returned as given, not
@@ -89,7 +89,7 @@ export function decodeEnginePacket(data: string | BinaryLike, binaryType?: Binar
       data: binaryType === 'arraybuffer' ? (bytes.buffer as ArrayBuffer) : (binaryType !== 'uint8array' && NodeBuffer?.from(bytes.buffer)) || bytes,
     };
   }
-  const type = TYPE_NAMES[code - 48];
+  const type = ENGINE_PACKET_TYPES[code - 48];
   if (type === undefined) return failType(data);
   // As engine.io-parser: a bare type digit has no `data` at all (not an empty string).
   return data.length === 1 ? { type } : { type, data: data.slice(1) };

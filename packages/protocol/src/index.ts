@@ -2,6 +2,7 @@ export { ProtocolError, isProtocolError } from './errors.js';
 export type { ProtocolErrorCode } from './errors.js';
 export { encodeBase64, decodeBase64 } from './base64.js';
 export {
+  ENGINE_PACKET_TYPES,
   RECORD_SEPARATOR,
   encodeEnginePacket,
   decodeEnginePacket,

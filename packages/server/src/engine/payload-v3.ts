@@ -2,19 +2,12 @@
 // polling payload are `<length>:<packet>`, binary data is `b<type><base64>` in text, and a client that
 // supports binary gets (and sends) the binary payload format when a payload carries bytes. Over WebSocket
 // a binary frame starts with its packet type as a byte.
-import { ProtocolError, isBinary } from '@switchback/protocol';
+import { ENGINE_PACKET_TYPES, ProtocolError, isBinary } from '@switchback/protocol';
 import type { BinaryLike, EnginePacket, EnginePacketType } from '@switchback/protocol';
 
-const TYPE_NAMES: readonly EnginePacketType[] = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
-const TYPE_NUMBERS: Readonly<Record<EnginePacketType, number>> = {
-  open: 0,
-  close: 1,
-  ping: 2,
-  pong: 3,
-  message: 4,
-  upgrade: 5,
-  noop: 6,
-};
+const TYPE_NAMES = ENGINE_PACKET_TYPES;
+/** Type number by packet type, for the type byte of binary frames and payloads. */
+const TYPE_NUMBERS = Object.fromEntries(TYPE_NAMES.map((name, i) => [name, i])) as Readonly<Record<EnginePacketType, number>>;
 
 function toBytes(data: BinaryLike): Buffer {
   if (Buffer.isBuffer(data)) return data;
