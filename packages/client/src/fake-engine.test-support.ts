@@ -1,7 +1,7 @@
 // In-memory stand-in for the engine Socket, for unit tests of the socket layer. Not part of the package.
 import { EventEmitter } from './typed-events.js';
 import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
-import type { SocketPacket } from '@switchback/protocol';
+import type { BinaryLike, SocketPacket } from '@switchback/protocol';
 import type { Socket as Engine, SocketOptions as EngineOptions } from './engine/index.js';
 
 export class FakeEngine extends EventEmitter<Record<string, unknown[]>> {
@@ -32,11 +32,12 @@ export class FakeEngine extends EventEmitter<Record<string, unknown[]>> {
 
   /** A Socket.IO packet from the server (binary ones as several messages). */
   receive(packet: SocketPacket): void {
-    for (const chunk of encodeSocketPacket(packet)) this.emit('message', chunk);
+    for (const chunk of encodeSocketPacket(packet)) this.receiveRaw(chunk);
   }
 
-  /** Raw engine message data from the server. */
-  receiveRaw(data: string): void {
+  /** Raw engine message data from the server: 'data', then 'message', as the engine emits them. */
+  receiveRaw(data: string | BinaryLike): void {
+    this.emit('data', data);
     this.emit('message', data);
   }
 

@@ -158,6 +158,20 @@ describe('Manager', () => {
     expect(fakes.engines).toHaveLength(2);
   });
 
+  it("decodes the engine's 'data' events (socket.io-client's): bad data closes the engine and reconnects", () => {
+    const { manager, fakes } = setup({ randomizationFactor: 0 });
+    const close = vi.fn();
+    manager.on('close', close);
+    const engine = fakes.last();
+    engine.open();
+    engine.emit('data', 'bad');
+    expect(close).toHaveBeenCalledWith('parse error', expect.any(Error));
+    expect(engine.readyState).toBe('closed');
+    vi.advanceTimersByTime(1000);
+    expect(fakes.engines).toHaveLength(2);
+    expect(fakes.last()).not.toBe(engine);
+  });
+
   it('emits decoded packets and forwards engine pings', () => {
     const { manager, fakes } = setup();
     const packets = vi.fn();

@@ -297,7 +297,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this.#subs.push(
       subscribe(engine, {
         ping: () => this._e('ping'),
-        message: (data) => {
+        // 'data' (the same data as 'message'), which socket.io-client's Manager listens to.
+        data: (data) => {
           const packet = decoder.add(data);
           if (packet === undefined) return;
           if (isProtocolError(packet)) return this.#onclose('parse error', packet);

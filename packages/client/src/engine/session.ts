@@ -73,6 +73,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   let fellBack = false;
   /** Probe the upgrade to WebSocket once open over polling. */
   let mayUpgrade = false;
+  /** tryAllTransports: the WebSocket to open if the first transport (polling) fails before the open packet. */
+  let tryNext = false;
   let stallTimer: unknown;
   /** Heartbeat deadline (wall clock): a timer firing early or late only triggers a check. */
   let deadline = Infinity;
@@ -108,7 +110,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     if (!first) {
       // Forced ['websocket'] without a constructor (pass options.WebSocket, or install ws in Node), or [].
       // Reported once the caller could listen (new Socket() has returned).
-      const err = engineError('NO_TRANSPORT');
+      const err = engineError('NO_TRANSPORT', undefined, undefined, undefined, 'No transports available');
       queueMicrotask(() => {
         if (phase !== IDLE) return;
         emit('error', err);
@@ -117,7 +119,9 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       return;
     }
     mayFallBack = first === 'websocket' && polling;
-    mayUpgrade = first === 'polling' && ctor != null && opts.upgrade !== false && list.includes('websocket');
+    mayUpgrade = first === 'polling' && ctor != null && list.includes('websocket');
+    tryNext = mayUpgrade && opts.tryAllTransports === true;
+    mayUpgrade &&= opts.upgrade !== false;
     // The WebSocket first, the bookkeeping after.
     use(transport.name === first ? transport : create(first));
     setPhase(OPENING);
@@ -157,11 +161,17 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       // While a WebSocket may still fall back, its errors are expected and handled silently. Once the
       // heartbeat window ran out (timers throttled, machine asleep) the connection died of silence, and
       // the request that failed on waking is only a symptom.
-      if (mayFallBack) return;
+      if (mayFallBack || tryNext) return;
       if (session && expired()) onClose('ping timeout');
       else emit('error', err);
     });
-    on('close', (reason, description) => (mayFallBack ? lost() : onClose(reason, description)));
+    on('close', (reason, description) => {
+      if (mayFallBack) return lost();
+      if (!tryNext) return onClose(reason, description);
+      // tryAllTransports: polling failed (and closed) before opening, the WebSocket is tried instead.
+      tryNext = false;
+      use(create('websocket'));
+    });
     transport = next;
   };
 
@@ -251,6 +261,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       return onClose('parse error', err);
     }
     stall(false);
+    tryNext = false;
     socket.id = data.sid;
     session = transport.session = data;
     heartbeat(true);

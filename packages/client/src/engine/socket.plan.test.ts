@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Socket } from './socket.js';
 import { isEngineError } from './errors.js';
 import { InMemoryFallbackMemory } from './fallback-memory.js';
-import { FakeWebSocket, fakePollingServer } from './test-support/fake-websocket.js';
+import { FakeWebSocket, fakePollingServer, openPacket } from './test-support/fake-websocket.js';
 import type { SocketOptions } from './types.js';
 
 // Which transport is tried first, and whether polling falls back or upgrades (socket.io-client's
@@ -82,7 +82,91 @@ describe('connection plan', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(errors).toHaveLength(1);
     expect(isEngineError(errors[0]) && errors[0].code).toBe('NO_TRANSPORT');
+    // engine.io-client's words.
+    expect((errors[0] as Error).message).toBe('No transports available');
     expect(closes).toEqual(['transport error']);
     expect(socket.readyState).toBe('closed');
+  });
+
+  it('transportOptions: a per-transport query goes into that transport\'s URLs only, over the shared query', async () => {
+    const polling = fakePollingServer('p1', 25000, 20000, ['websocket']);
+    const socket = new Socket(URL_, {
+      WebSocket: FakeWebSocket,
+      fetch: polling.fetch,
+      fallbackMemory: false,
+      transports: ['polling', 'websocket'],
+      query: { shared: '1', over: 'base' },
+      transportOptions: { polling: { query: { over: 'polling' } }, websocket: { query: { ws: 'yes' } } },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    const getQuery = new URL(polling.gets[0] ?? '').searchParams;
+    expect([getQuery.get('shared'), getQuery.get('over'), getQuery.get('ws'), getQuery.get('EIO')]).toEqual(['1', 'polling', null, '4']);
+    // The upgrade probe.
+    const wsQuery = new URL(FakeWebSocket.instances[0]?.url ?? '').searchParams;
+    expect([wsQuery.get('shared'), wsQuery.get('over'), wsQuery.get('ws'), wsQuery.get('sid')]).toEqual(['1', 'base', 'yes', 'p1']);
+    socket.close();
+  });
+});
+
+describe('tryAllTransports', () => {
+  /** A polling endpoint that refuses every request (as engine.io's allowRequest does). */
+  const refusingFetch: typeof fetch = async () => new Response('{"code":4,"message":"Forbidden"}', { status: 403 });
+
+  function openRefused(opts: SocketOptions): { socket: Socket; errors: unknown[]; closes: string[] } {
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: refusingFetch, fallbackMemory: false, transports: ['polling', 'websocket'], ...opts });
+    const errors: unknown[] = [];
+    const closes: string[] = [];
+    socket.on('error', (err) => errors.push(err));
+    socket.on('close', (reason) => closes.push(reason));
+    return { socket, errors, closes };
+  }
+
+  it("true: ['polling', 'websocket'] opens over WebSocket when the polling handshake is refused, silently", async () => {
+    const { socket, errors, closes } = openRefused({ tryAllTransports: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    const ws = FakeWebSocket.instances[0] as FakeWebSocket;
+    expect(ws.url).toContain('transport=websocket');
+    expect(ws.url).not.toContain('sid=');
+    ws.accept();
+    ws.deliver(openPacket('w1'));
+    expect(socket.readyState).toBe('open');
+    expect(socket.transport.name).toBe('websocket');
+    expect(socket.id).toBe('w1');
+    expect(errors).toEqual([]);
+    expect(closes).toEqual([]);
+    socket.close();
+  });
+
+  it('true: when the WebSocket fails too, that is the error and the close', async () => {
+    const { socket, errors, closes } = openRefused({ tryAllTransports: true });
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.instances[0]?.onerror?.({ type: 'error' });
+    expect(errors).toHaveLength(1);
+    expect(isEngineError(errors[0]) && errors[0].code).toBe('WEBSOCKET_ERROR');
+    expect(closes).toEqual(['transport error']);
+    expect(socket.readyState).toBe('closed');
+  });
+
+  it("false (the default): a refused polling handshake of ['polling', 'websocket'] is an error, no WebSocket is tried", async () => {
+    const { socket, errors, closes } = openRefused({});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors).toHaveLength(1);
+    expect(isEngineError(errors[0]) && errors[0].status).toBe(403);
+    expect(closes).toEqual(['transport error']);
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect(socket.readyState).toBe('closed');
+  });
+
+  it('a failure after the open packet is not retried on the next transport', async () => {
+    let calls = 0;
+    const fetchFn: typeof fetch = async () => (++calls === 1 ? new Response(openPacket('p1')) : new Response('', { status: 400 }));
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: fetchFn, fallbackMemory: false, transports: ['polling', 'websocket'], upgrade: false, tryAllTransports: true });
+    const closes: string[] = [];
+    socket.on('error', () => {});
+    socket.on('close', (reason) => closes.push(reason));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(closes).toEqual(['transport error']);
+    expect(FakeWebSocket.instances).toHaveLength(0);
   });
 });

@@ -70,10 +70,15 @@ export class EngineTransport extends EventEmitter<TransportEvents> implements Tr
     super();
     this.name = name;
     this.session = session;
-    // `transportOptions[name]` (engine.io-client's) wins for this transport; the rest of the context
-    // (the WebSocket constructor, set later) is still read through the shared one.
+    // `transportOptions[name]` (engine.io-client's) wins for this transport, its `query` merged over the
+    // shared one; the rest of the context (the WebSocket constructor, set later) is still read through
+    // the shared one.
     const own = ctx.opts.transportOptions?.[name];
-    if (own) ctx = Object.assign(Object.create(ctx) as TransportContext, { opts: { ...ctx.opts, ...own } });
+    if (own) {
+      const query = new URLSearchParams(ctx.query);
+      for (const [key, value] of Object.entries(own.query ?? {})) query.set(key, value);
+      ctx = Object.assign(Object.create(ctx) as TransportContext, { opts: { ...ctx.opts, ...own }, query: query.toString() });
+    }
     this.#driver = (name === 'websocket' ? webSocketDriver : pollingDriver)(this, ctx);
   }
 

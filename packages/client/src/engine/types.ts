@@ -45,6 +45,12 @@ export interface SocketOptions {
   query?: Record<string, string>;
   /** First entry is tried first; later ones are upgrades. Default ['websocket', 'polling']. */
   transports?: TransportName[];
+  /**
+   * engine.io-client's: when the first transport fails before the connection opens, try the next one of
+   * `transports` (e.g. WebSocket after a refused polling handshake). Default false. A WebSocket first
+   * always falls back to polling when the list has it, whatever this says.
+   */
+  tryAllTransports?: boolean;
   /** Upgrade from polling to a later transport once connected. Default true. */
   upgrade?: boolean;
   /** engine.io-client's name; accepted for compatibility, the fallback memory is always on. */
@@ -56,7 +62,10 @@ export interface SocketOptions {
   /** How long a remembered fallback lasts. Default one hour. */
   fallbackTtl?: number;
   extraHeaders?: Record<string, string>;
-  /** Options for one transport only, over the others: `{ polling: { extraHeaders: { ... } } }`. */
+  /**
+   * Options for one transport only, over the others: `{ polling: { extraHeaders: { ... } } }`. A `query`
+   * here is merged into that transport's URLs (over `query`).
+   */
   transportOptions?: Partial<Record<TransportName, Partial<SocketOptions>>>;
   withCredentials?: boolean;
   /** Cache buster on every polling request unless false; on the WebSocket URL only when true (engine.io-client's defaults). */

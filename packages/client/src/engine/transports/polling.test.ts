@@ -127,6 +127,50 @@ describe('polling transport', () => {
     socket.close();
   });
 
+  it("a close packet from the server closes with 'transport close' and engine.io-client's details", async () => {
+    const scripted = scriptedPolling('s1');
+    const socket = new Socket('http://example.test', { transports: ['polling'], WebSocket: null, fetch: scripted.fetch, fallbackMemory: false });
+    await waitFor(socket, 'open');
+    await vi.waitFor(() => expect(scripted.gets).toHaveLength(1));
+    const closed = new Promise<unknown[]>((resolve) => socket.on('close', (...args) => resolve(args)));
+    scripted.gets[0]?.respond('1');
+    expect(await closed).toEqual(['transport close', { description: 'transport closed by the server' }]);
+    expect(socket.readyState).toBe('closed');
+  });
+
+  it('a throwing error listener (a failed POST) is reported as uncaught, not as an unhandled rejection', async () => {
+    const scripted = scriptedPolling('s1');
+    const socket = new Socket('http://example.test', { transports: ['polling'], WebSocket: null, fetch: scripted.fetch, fallbackMemory: false });
+    const errors: unknown[] = [];
+    socket.on('error', (err) => {
+      errors.push(err);
+      throw new Error('app bug');
+    });
+    await waitFor(socket, 'open');
+    const thrown: unknown[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
+      realSetTimeout(() => {
+        try {
+          fn();
+        } catch (err) {
+          thrown.push(err);
+        }
+      }, ms)) as typeof setTimeout);
+    try {
+      socket.send('too big');
+      await vi.waitFor(() => expect(scripted.posts).toHaveLength(1));
+      // engine.io's answer to a payload over maxHttpBufferSize.
+      scripted.posts[0]?.respond('', 413);
+      await vi.waitFor(() => expect(thrown).toHaveLength(1));
+    } finally {
+      spy.mockRestore();
+    }
+    expect((thrown[0] as Error).message).toBe('app bug');
+    expect(isEngineError(errors[0]) && errors[0].status).toBe(413);
+    socket.close();
+  });
+
   it('transportOptions: the polling entry applies to polling requests, the websocket one does not', async () => {
     const headers: Array<Record<string, string>> = [];
     const fetchFn: typeof fetch = async (_input, init) => {

@@ -10,6 +10,16 @@ import type { PendingHttpRequest } from '../http-request.js';
 let encoder: TextEncoder | undefined;
 
 /**
+ * What an app listener threw while this transport reported from a promise callback: rethrown as
+ * uncaught, as from an XHR or WebSocket callback, not left as a rejection of the request's promise.
+ */
+const rethrow = (err: unknown): void => {
+  setTimeout(() => {
+    throw err;
+  });
+};
+
+/**
  * Encodes packets for long polling and groups them into payloads (`\x1e`-joined) of at most
  * `maxPayload` UTF-8 bytes, in order. A single packet larger than maxPayload goes alone: the server
  * answers 413 and the resulting error is clearer than silently dropping it (socket.io#3946).
@@ -98,7 +108,7 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
         else if (state() === 'pausing') checkPaused();
         else retryTimer = clock.setTimeout(poll, Math.min(500, 50 * 2 ** failures));
       },
-    );
+    ).catch(rethrow);
   };
 
   const post = (payloads: string[]): void => {
@@ -109,7 +119,7 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
       request(body).then(() => post(payloads), (err: EngineError) => {
         posting = false;
         fail(err);
-      });
+      }).catch(rethrow);
       return;
     }
     posting = false;
@@ -125,16 +135,14 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
     for (const packet of packets) {
       // A listener may have closed us while handling the previous packet.
       if (state() === 'closed') return;
-      if (packet.type === 'close') return transport.ended('transport close');
+      // engine.io-client's close details for it.
+      if (packet.type === 'close') return transport.ended('transport close', { description: 'transport closed by the server' });
       try {
         if (packet.type === 'open') transport.opened();
         transport.emit('packet', packet);
       } catch (err) {
-        // An app listener threw: as from an XHR or WebSocket callback, it is reported as uncaught (not
-        // as a rejection of this promise chain), and the rest of the payload and the next GET go on.
-        setTimeout(() => {
-          throw err;
-        });
+        // An app listener threw: reported as uncaught, and the rest of the payload and the next GET go on.
+        rethrow(err);
       }
     }
   };
