@@ -46,6 +46,35 @@ describe('PollCrowding', () => {
     expect(admit({ 'user-agent': 'ua', cookie: 'io=three; app=1' })).toBe(100);
   });
 
+  it('cuts the held GETs once, when the group becomes crowded; later GETs get the short hold', () => {
+    const policy = crowding();
+    const headers = { 'user-agent': 'ua' };
+    const [a, b, c, d] = [recorder(), recorder(), recorder(), recorder()];
+    for (const handle of [a, b]) policy.admit(fakeRequest(headers), handle, 5000);
+    expect(policy.admit(fakeRequest(headers), c, 5000)).toBe(100);
+    expect(policy.admit(fakeRequest(headers), d, 5000)).toBe(100);
+    // a and b were cut when c made the group crowded, not again for d; c and d were short already.
+    expect([a.cuts, b.cuts, c.cuts, d.cuts]).toEqual([[100], [100], [], []]);
+    // Below the threshold and back: the GETs held in between at full length are cut again.
+    for (const handle of [b, c, d]) policy.release(handle);
+    const e = recorder();
+    expect(policy.admit(fakeRequest(headers), e, 5000)).toBe(5000);
+    expect(policy.admit(fakeRequest(headers), recorder(), 5000)).toBe(100);
+    expect(e.cuts).toEqual([100]);
+  });
+
+  it('does not count requests without a User-Agent (programs, not browsers)', () => {
+    const policy = crowding();
+    const handles = [recorder(), recorder(), recorder(), recorder()];
+    for (const handle of handles) expect(policy.admit(fakeRequest({}), handle, 5000)).toBe(5000);
+    expect(handles.map((h) => [h.cuts, h.crowd])).toEqual(handles.map(() => [[], null]));
+    // A browser behind the same address is counted on its own.
+    const ua = { 'user-agent': 'ua' };
+    policy.admit(fakeRequest(ua), recorder(), 5000);
+    policy.admit(fakeRequest(ua), recorder(), 5000);
+    expect(policy.admit(fakeRequest(ua), recorder(), 5000)).toBe(100);
+  });
+
   it('releases idempotently; a released GET no longer counts', () => {
     const policy = crowding();
     const headers = { 'user-agent': 'ua' };

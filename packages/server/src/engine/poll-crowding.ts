@@ -49,6 +49,10 @@ export class PollCrowding implements PollHoldPolicy {
 
   admit(req: IncomingMessage, handle: HeldPollHandle, fullHold: number): number {
     this.release(handle);
+    // Every browser sends a User-Agent; a request without one comes from a program (Node clients,
+    // devices), which has no per-host connection cap shared across its instances: many of them behind
+    // one address are not one crowded browser.
+    if (req.headers['user-agent'] === undefined) return fullHold;
     const key = this.#fingerprint(req);
     let held = this.#held.get(key);
     if (held === undefined) {
@@ -56,7 +60,9 @@ export class PollCrowding implements PollHoldPolicy {
       this.#held.set(key, held);
     }
     const crowded = held.size >= this.#opts.threshold;
-    if (crowded) for (const other of held) other.shorten(this.#opts.crowdedHold);
+    // The held GETs are cut when the group becomes crowded; every GET admitted while it stays crowded
+    // gets the short hold already, so a large group is not walked on each GET.
+    if (held.size === this.#opts.threshold) for (const other of held) other.shorten(this.#opts.crowdedHold);
     held.add(handle);
     // The group is kept on the handle (no release closure per GET: heap per idle polling session).
     handle.crowd = held;

@@ -54,6 +54,28 @@ describe('socket.request after the handshake', () => {
     expect(() => req.on('close', () => {})).not.toThrow();
   });
 
+  it('gives every session its own rawHeaders, also when clients sent the same headers', async () => {
+    const server = await started();
+    const sessions = [];
+    for (let i = 0; i < 2; i += 1) {
+      const connected = nextConnection(server);
+      await handshake(server);
+      sessions.push(await connected);
+    }
+    const [a, b] = sessions.map((socket) => socket.request);
+    if (a === undefined || b === undefined) throw new Error('two sessions');
+    expect(a.rawHeaders).toEqual(b.rawHeaders);
+    expect(a.headers.host).toBe(`127.0.0.1:${server.port}`);
+    expect(a.rawHeaders).not.toBe(b.rawHeaders);
+    expect(Object.isFrozen(a.rawHeaders)).toBe(false);
+    a.rawHeaders.push('X-Late', 'yes');
+    expect(b.rawHeaders).not.toContain('X-Late');
+    // A third session from the same kind of client gets the list as the client sent it.
+    const connected = nextConnection(server);
+    await handshake(server);
+    expect((await connected).request.rawHeaders).toEqual(b.rawHeaders);
+  });
+
   it('keeps headers a middleware changed', async () => {
     const server = await started();
     server.engine.use((req, _res, next) => {
@@ -65,6 +87,42 @@ describe('socket.request after the handshake', () => {
     const socket = await connected;
     expect(socket.request.headers['x-user']).toBe('ann');
     expect(socket.request.headers.host).toBe(`127.0.0.1:${server.port}`);
+  });
+});
+
+describe('listeners of sessions that share the empty listener table', () => {
+  it('on, once and addListener give a session its own table; other sessions hear nothing', async () => {
+    const server = await started();
+    const sessions = [];
+    for (let i = 0; i < 3; i += 1) {
+      const connected = nextConnection(server);
+      await handshake(server);
+      sessions.push(await connected);
+    }
+    const [a, b, c] = sessions;
+    if (a === undefined || b === undefined || c === undefined) throw new Error('three sessions');
+    const heard: string[] = [];
+    a.on('heartbeat', () => heard.push('a on'));
+    b.once('heartbeat', () => heard.push('b once'));
+    c.addListener('heartbeat', () => heard.push('c addListener'));
+    expect([a, b, c].map((s) => s.listenerCount('heartbeat'))).toEqual([1, 1, 1]);
+    a.emit('heartbeat');
+    b.emit('heartbeat');
+    b.emit('heartbeat');
+    expect(heard).toEqual(['a on', 'b once']);
+    expect(b.listenerCount('heartbeat')).toBe(0);
+    a.removeAllListeners();
+    expect(a.eventNames()).toEqual([]);
+    a.on('heartbeat', () => heard.push('a again'));
+    a.emit('heartbeat');
+    expect(heard).toEqual(['a on', 'b once', 'a again']);
+    // A session nobody listened to: reading and removing work on the shared table.
+    const connected = nextConnection(server);
+    await handshake(server);
+    const idle = await connected;
+    expect(idle.eventNames()).toEqual([]);
+    expect(idle.emit('heartbeat')).toBe(false);
+    expect(() => idle.off('heartbeat').removeAllListeners('heartbeat')).not.toThrow();
   });
 });
 

@@ -128,7 +128,8 @@ export class DeferredRequest {
       case 'url':
         return this.#url;
       case 'rawHeaders':
-        return this.#rawHeaders;
+        // A shared list is frozen and belongs to many sessions: this request gets its own array.
+        return (this.#bits & BIT_SHARED_LIST) === 0 ? this.#rawHeaders : (this.#rawHeaders as string[]).slice();
       case 'method':
         return this.#method;
       case 'httpVersion':
@@ -149,6 +150,8 @@ export class DeferredRequest {
 const BIT_COMPLETE = 1;
 const BIT_UPGRADE = 2;
 const BIT_HTTP_1_0 = 4;
+/** rawHeaders is a shared list (see sharedList). */
+const BIT_SHARED_LIST = 8;
 const HTTP_1_0 = '1.0';
 
 /** Node's own string keys a deferred request may have (besides `_query`), each a plain data property. */
@@ -189,7 +192,7 @@ export function useQueryAccessor(expose: (req: IncomingMessage) => void, isAcces
  * qualifies (see there), else the compact copy.
  */
 export function deferRequest(req: IncomingMessage): IncomingMessage | DeferredRequest {
-  shareHeaderStrings(req);
+  const shareable = shareHeaderStrings(req);
   const keys: Array<string | symbol> = [];
   let bits = 0;
   let headersKey: symbol | undefined;
@@ -228,7 +231,9 @@ export function deferRequest(req: IncomingMessage): IncomingMessage | DeferredRe
   Reflect.defineProperty(probe, headersCountKey, { value: req.rawHeaders.length });
   Reflect.defineProperty(probe, headersKey, { value: null, writable: true });
   if (!sameHeaders(probe.headers, req.headers)) return compactRequest(req);
-  return new DeferredRequest(sharedShape(keys), req.socket, req.url, req.rawHeaders, req.method, bits);
+  const list = shareable ? sharedList(req.rawHeaders) : undefined;
+  if (list !== undefined) bits |= BIT_SHARED_LIST;
+  return new DeferredRequest(sharedShape(keys), req.socket, req.url, list ?? req.rawHeaders, req.method, bits);
 }
 
 function isPlainData(descriptor: PropertyDescriptor): boolean {
@@ -300,17 +305,41 @@ function shared(text: string): string {
 }
 
 /** Rewrites the header strings of `req` to their shared copies (see sharedStrings). */
-export function shareHeaderStrings(req: IncomingMessage): void {
+export function shareHeaderStrings(req: IncomingMessage): boolean {
   const raw = req.rawHeaders;
   const headers = req.headers;
+  let all = true;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] ?? '';
     raw[i] = shared(name);
     const lower = name.toLowerCase();
-    if (!SHARED_VALUE_HEADERS.has(lower)) continue;
+    if (!SHARED_VALUE_HEADERS.has(lower)) {
+      all = false;
+      continue;
+    }
     const value = raw[i + 1] ?? '';
     const common = shared(value);
     raw[i + 1] = common;
     if (headers[lower] === value) headers[lower] = common;
   }
+  return all;
+}
+
+/**
+ * Header lists made only of headers whose values repeat across clients (see SHARED_VALUE_HEADERS),
+ * one frozen array per distinct list: clients of the same kind without cookies or credentials (Node
+ * clients, devices, cookie-less pages over polling) then share their handshake's rawHeaders too. A
+ * deferred request hands out a copy of it (see DeferredRequest.build).
+ */
+const sharedLists = new Map<string, readonly string[]>();
+const SHARED_LISTS_MAX = 256;
+
+function sharedList(raw: string[]): readonly string[] | undefined {
+  // Header names and values never contain a line feed (Node refuses them), so the key is unambiguous.
+  const key = raw.join('\n');
+  const known = sharedLists.get(key);
+  if (known !== undefined || sharedLists.size >= SHARED_LISTS_MAX) return known;
+  const list = Object.freeze(raw.slice());
+  sharedLists.set(key, list);
+  return list;
 }

@@ -90,6 +90,17 @@ const TRANSITIONS: Readonly<Record<EngineSocketState, readonly EngineSocketState
   closed: [],
 };
 
+/**
+ * The listener table of every session nobody listens to (eventemitter3 reads `_events`; it writes there
+ * only through on/addListener/once, which give the session its own table first). Frozen: a write that
+ * got past them would throw instead of reaching other sessions.
+ */
+const NO_LISTENERS: object = Object.freeze(Object.create(null) as object);
+
+function ownListeners(emitter: object): void {
+  if (Reflect.get(emitter, '_events') === NO_LISTENERS) Reflect.set(emitter, '_events', Object.create(null) as object);
+}
+
 /** Server-internal access to a session; not part of the public entry point. */
 export interface SessionInternals {
   transportOf(socket: EngineSocket): TransportBase;
@@ -196,6 +207,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   constructor(id: string, request: IncomingMessage, transport: TransportBase, config: SessionConfig) {
     super();
+    // Most sessions never get a listener (the Socket.IO layer is called directly, see setConsumer):
+    // they share one empty table until the first on()/once() (heap per idle session).
+    Reflect.set(this, '_events', NO_LISTENERS);
     this.id = id;
     this.#request = request;
     this.remoteAddress = request.socket.remoteAddress ?? '';
@@ -203,6 +217,21 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.#transport = transport;
     this.#setTransport(transport);
     this.#open();
+  }
+
+  override on<T extends EventEmitter.EventNames<EngineSocketEvents>>(event: T, fn: EventEmitter.EventListener<EngineSocketEvents, T>, context?: unknown): this {
+    ownListeners(this);
+    return super.on(event, fn, context);
+  }
+
+  override addListener<T extends EventEmitter.EventNames<EngineSocketEvents>>(event: T, fn: EventEmitter.EventListener<EngineSocketEvents, T>, context?: unknown): this {
+    ownListeners(this);
+    return super.addListener(event, fn, context);
+  }
+
+  override once<T extends EventEmitter.EventNames<EngineSocketEvents>>(event: T, fn: EventEmitter.EventListener<EngineSocketEvents, T>, context?: unknown): this {
+    ownListeners(this);
+    return super.once(event, fn, context);
   }
 
   /**
