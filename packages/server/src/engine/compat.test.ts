@@ -2,6 +2,7 @@
 // server, writeBuffer, cookie and CORS option details, connection_error wording, upgrade 'close'.
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
+import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { listen } from './listen.js';
 import { EngineServer } from './server.js';
@@ -49,6 +50,15 @@ describe('generateId', () => {
     const refused = nextConnectionError(server);
     await expect(RawWebSocket.open(wsUrl(server, 'EIO=4&transport=websocket'))).rejects.toThrow('HTTP 400');
     expect((await refused).context).toMatchObject({ name: 'ID_GENERATION_ERROR' });
+  });
+});
+
+describe('engine.ws', () => {
+  it('is the ws server behind the WebSocket transport, with the engine options it was given', () => {
+    const engine = new EngineServer({ maxHttpBufferSize: 1234 });
+    expect(engine.ws).toBeInstanceOf(WebSocketServer);
+    expect(engine.ws.options.maxPayload).toBe(1234);
+    engine.close();
   });
 });
 

@@ -121,6 +121,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     void this.#handleRequest(req, res);
   }
 
+  /** The `ws` server behind the WebSocket transport (engine.io's `engine.ws`): its options. */
+  get ws(): WebSocketServer {
+    return this.#wss;
+  }
+
   /** Handles one upgrade under `path`: a WebSocket handshake or the upgrade of a polling session. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     exposeQuery(req);
