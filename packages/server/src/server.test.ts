@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createServer } from 'node:http';
 import { PacketType } from '@switchback/protocol';
 import { Server } from './server.js';
 import type { ServerOptions } from './server-options.js';
@@ -206,6 +207,16 @@ describe('Server: connecting', () => {
     const custom = makeServer({ path: '/rt/', pingInterval: 1234 });
     expect(custom.engine.opts.path).toBe('/rt/');
     expect(custom.engine.opts.pingInterval).toBe(1234);
+    expect(custom.eio).toBe(custom.engine);
+  });
+
+  it('merges the options given to attach() over the constructor ones', () => {
+    const io = makeServer({ pingTimeout: 6000 });
+    const http = createServer();
+    io.attach(http, { pingInterval: 24000 });
+    expect(io.eio.opts.pingTimeout).toBe(6000);
+    expect(io.eio.opts.pingInterval).toBe(24000);
+    io.close();
   });
 
   it('accepts an adapter factory (arrow function) as well as a class', async () => {

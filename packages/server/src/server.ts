@@ -103,6 +103,11 @@ export class Server<
     return this.#engine as EngineServer;
   }
 
+  /** socket.io's other name for `engine`. */
+  get eio(): EngineServer {
+    return this.engine;
+  }
+
   serveClient(): boolean;
   serveClient(v: boolean): this;
   serveClient(v?: boolean): this | boolean {
