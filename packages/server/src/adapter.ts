@@ -54,7 +54,11 @@ export interface AdapterNamespace {
   /** @internal The next acknowledgement id of this namespace (shared by its sockets and broadcasts). */
   _nextAckId(): number;
   /** The server's options, as socket.io's `nsp.server.opts` (a session-aware adapter reads its window there). */
-  readonly server?: { readonly opts: { readonly connectionStateRecovery?: ConnectionStateRecoveryOptions } };
+  readonly server?: {
+    readonly opts: { readonly connectionStateRecovery?: ConnectionStateRecoveryOptions };
+    /** @internal The custom parser's encoding (the server's `parser` option); undefined for the built-in codec. */
+    readonly _customEncode?: ((packet: SocketPacket) => EncodedPacket) | undefined;
+  };
 }
 
 /** What a socket leaves behind when its connection is lost with connection state recovery on. */
@@ -144,10 +148,13 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   readonly sids: Map<SocketId, Set<Room>>;
   readonly #rooms: RoomMap;
   readonly #sids: RoomMap;
+  /** The server's custom parser encoding, if any (fixed when the server is made). */
+  readonly #customEncode: ((packet: SocketPacket) => EncodedPacket) | undefined;
 
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+    this.#customEncode = nsp.server?._customEncode;
     this.#rooms = new RoomMap();
     this.#sids = new RoomMap();
     this.#rooms.twin = this.#sids;
@@ -288,7 +295,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
 
   #encode(packet: SocketPacket): EncodedPacket {
     packet.nsp = this.nsp.name;
-    return encodeSocketPacket(packet);
+    const customEncode = this.#customEncode;
+    return customEncode === undefined ? encodeSocketPacket(packet) : customEncode(packet);
   }
 
   #removeFromRoom(room: Room, id: SocketId): void {

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { PacketType, SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
-import type { ProtocolError, SocketPacket } from '@switchback/protocol';
+import { PacketType, ProtocolError, SocketPacketDecoder, encodeSocketPacket, isPacketValid, isProtocolError } from '@switchback/protocol';
+import type { SocketPacket } from '@switchback/protocol';
 import type { EncodedPacket, WriteOptions } from './adapter.js';
 import type { EngineSocket } from './engine/index.js';
 import { sessionInternals } from './engine/session.js';
 import type { EngineCloseReason, SessionConsumer } from './engine/session.js';
 import { COMPRESS, NO_COMPRESS } from './engine/transport.js';
 import type { Server } from './server.js';
+import type { Parser, ParserDecoder } from './server-options.js';
 import type { Socket } from './socket.js';
 import type { DisconnectReason } from './socket-types.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
@@ -29,8 +30,11 @@ export class Client<
 
   readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
 
-  /** Own decoder only while a binary packet of this client waits for attachments (see sharedDecoder). */
-  #decoder: SocketPacketDecoder | undefined;
+  /**
+   * Own decoder only while a binary packet of this client waits for attachments (see sharedDecoder); with
+   * the server's `parser` option, this client's custom decoder for good (its add() always returns undefined).
+   */
+  #decoder: SocketPacketDecoder | CustomDecoding | undefined;
   /**
    * The sockets of this client, one per namespace joined (see #remember): the socket itself while
    * there is one (usually: a client has a socket per namespace, and an array of one costs ~56 bytes
@@ -62,6 +66,14 @@ export class Client<
       conn.on('message', this._onConnMessage, this);
       conn.on('error', this.#connOnError, this);
       conn.on('close', this._onConnClose, this);
+    }
+    const parser = server._parser;
+    if (parser !== undefined) {
+      this.#decoder = new CustomDecoding(
+        parser,
+        (packet) => this.#ondecoded(packet),
+        (err) => this.#onProtocolError(err),
+      );
     }
     // A session that never joins a namespace would otherwise live on pings alone.
     this.#connectTimer = setTimeout(() => {
@@ -95,7 +107,8 @@ export class Client<
   /** @internal Encodes and writes one packet; dropped when the session is no longer open. */
   _packet(packet: SocketPacket, options: WriteOptions = {}): void {
     if (this.conn.readyState !== 'open') return;
-    this._writeEncoded(encodeSocketPacket(packet), options);
+    const customEncode = this.server._customEncode;
+    this._writeEncoded(customEncode === undefined ? encodeSocketPacket(packet) : customEncode(packet), options);
   }
 
   /** @internal Writes frames encoded once (possibly for many clients). */
@@ -114,7 +127,8 @@ export class Client<
    * (their `wsPreEncodedFrame` is not needed: the engine frames the packet itself).
    */
   writeToEngine(encoded: EncodedPacket, options: { volatile?: boolean; compress?: boolean } = {}): void {
-    this._writeEncoded(encoded, { volatile: options.volatile === true, compress: options.compress !== false });
+    // As socket.io: a single message may come without its array (a custom parser's encoder).
+    this._writeEncoded(Array.isArray(encoded) ? encoded : [encoded as unknown as string], { volatile: options.volatile === true, compress: options.compress !== false });
   }
 
   /**
@@ -272,7 +286,8 @@ export class Client<
     }
   }
 
-  #onProtocolError(err: ProtocolError): void {
+  /** Bad input: a ProtocolError of our decoder, or what a custom parser's decoder threw. */
+  #onProtocolError(err: Error): void {
     for (const socket of this.#socketList()) socket._onerror(err);
     if (this.conn.readyState !== 'open') return;
     this.#onclose('parse error', err);
@@ -346,6 +361,63 @@ export class Client<
     this.#decoder?.reset();
     this.#decoder = undefined;
   }
+}
+
+/**
+ * A custom parser's decoder (the server's `parser` option) behind our decoder's add() / reset(): packets
+ * come out of its 'decoded' events, checked as our decoder checks its own, and whatever add() throws (or
+ * a packet that fails the check) is reported once; the decoder ignores its input from then on.
+ */
+class CustomDecoding {
+  readonly #decoder: ParserDecoder;
+  readonly #onError: (err: Error) => void;
+  #failed = false;
+
+  constructor(parser: Parser, onPacket: (packet: SocketPacket) => void, onError: (err: Error) => void) {
+    this.#onError = onError;
+    this.#decoder = new parser.Decoder();
+    this.#decoder.on('decoded', (packet: unknown) => {
+      if (this.#failed) return;
+      if (isDecodedPacketValid(packet)) onPacket(packet);
+      else this.#fail(new ProtocolError('INVALID_PAYLOAD', 'invalid packet'));
+    });
+  }
+
+  /** Always undefined: the packets go to the 'decoded' listener. */
+  add(chunk: string | Buffer): undefined {
+    if (this.#failed) return undefined;
+    try {
+      this.#decoder.add(chunk);
+    } catch (err) {
+      this.#fail(err instanceof Error ? err : new Error(String(err)));
+    }
+    return undefined;
+  }
+
+  /** The client closed: the decoder's destroy(). */
+  reset(): void {
+    this.#failed = true;
+    this.#decoder.destroy();
+  }
+
+  #fail(err: Error): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#onError(err);
+  }
+}
+
+/**
+ * Whether a custom decoder's packet is one ours could have given: an object of a known type (BINARY_*
+ * turned into EVENT / ACK, as ours gives them) that passes the protocol's isPacketValid().
+ */
+function isDecodedPacketValid(packet: unknown): packet is SocketPacket {
+  if (typeof packet !== 'object' || packet === null) return false;
+  const decoded = packet as SocketPacket;
+  const type: unknown = decoded.type;
+  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 6) return false;
+  if (type > 4) decoded.type = (type - 3) as SocketPacket['type'];
+  return isPacketValid(decoded);
 }
 
 interface DispatchQueue<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {

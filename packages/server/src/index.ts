@@ -1,6 +1,6 @@
 export { Server } from './server.js';
 export type { ServerOptions, ServerReservedEventsMap } from './server.js';
-export type { ConnectionStateRecoveryOptions } from './server-options.js';
+export type { ConnectionStateRecoveryOptions, Parser, ParserDecoder, ParserEncoder } from './server-options.js';
 export { Namespace } from './namespace.js';
 export type { NamespaceMiddleware, NamespaceReservedEventsMap } from './namespace.js';
 export { ParentNamespace } from './parent-namespace.js';

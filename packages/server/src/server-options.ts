@@ -11,6 +11,30 @@ export interface ConnectionStateRecoveryOptions {
   skipMiddlewares?: boolean;
 }
 
+/**
+ * A packet codec with socket.io-parser's interface, for the `parser` option (socket.io-msgpack-parser is
+ * one). Packets are `{ type, nsp, data?, id? }` objects, typed loosely as in socket.io.
+ */
+export interface Parser {
+  /** One per server: `new Encoder().encode(packet)` gives the Engine.IO messages of one packet. */
+  Encoder: new () => ParserEncoder;
+  /** One per engine connection: `add()` each message, packets come out as `'decoded'` events. */
+  Decoder: new () => ParserDecoder;
+}
+
+export interface ParserEncoder {
+  /** The Engine.IO messages (strings or binary) of one packet, in order. */
+  encode(packet: any): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- socket.io-parser's own typing
+}
+
+export interface ParserDecoder {
+  /** Takes one Engine.IO message; throws on input it cannot accept (the client is then closed with 'parse error'). */
+  add(chunk: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any -- string or Buffer
+  /** The connection closed: drop any half-decoded packet. */
+  destroy(): void;
+  on(event: 'decoded', listener: (packet: any) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+}
+
 /** Options of `new Server()`: socket.io's names and defaults, engine options included. */
 export interface ServerOptions extends EngineServerOptions {
   /** Path of the endpoint. Default '/socket.io'. */
@@ -33,6 +57,13 @@ export interface ServerOptions extends EngineServerOptions {
    * Every event sent without ack then carries an offset as its last argument.
    */
   connectionStateRecovery: ConnectionStateRecoveryOptions;
+  /**
+   * A custom packet codec with socket.io-parser's interface, e.g. `require('socket.io-msgpack-parser')`;
+   * clients must use the same one (socket.io-client's `parser` option). Every packet the server writes is
+   * encoded with one `new parser.Encoder()` (exposed as `io.encoder`), and each connection's messages go
+   * through its own `new parser.Decoder()`. Default Switchback's built-in codec of the standard format.
+   */
+  parser: Parser;
 }
 
 export interface ServerReservedEventsMap<
@@ -51,6 +82,7 @@ const SOCKET_LAYER_KEYS: ReadonlySet<string> = new Set([
   'connectTimeout',
   'cleanupEmptyChildNamespaces',
   'connectionStateRecovery',
+  'parser',
 ]);
 
 /** The engine's share of the options: everything but the socket layer's keys, path with its slash. */

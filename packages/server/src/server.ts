@@ -15,7 +15,7 @@ import { Namespace } from './namespace.js';
 import type { NamespaceReservedEventsMap } from './namespace.js';
 export type { ServerOptions, ServerReservedEventsMap } from './server-options.js';
 import { toEngineOptions } from './server-options.js';
-import type { ConnectionStateRecoveryOptions, ServerOptions } from './server-options.js';
+import type { ConnectionStateRecoveryOptions, Parser, ServerOptions } from './server-options.js';
 import { DEFAULT_MAX_DISCONNECTION_DURATION, SessionAwareAdapter } from './session-aware-adapter.js';
 import { ParentNamespace } from './parent-namespace.js';
 import type { ParentNspNameMatchFn } from './parent-namespace.js';
@@ -58,8 +58,18 @@ export class Server<
   _connectTimeoutMs = 45_000;
   /** @internal connectionStateRecovery with its defaults filled in; undefined when off. */
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
-  /** The packet encoder, under socket.io's name: adapters built on socket.io-adapter encode with it. */
-  readonly encoder: { encode(packet: SocketPacket): EncodedPacket } = { encode: (packet) => encodeSocketPacket(packet) };
+  /**
+   * The packet encoder, under socket.io's name: adapters built on socket.io-adapter encode with it. With
+   * the `parser` option, the server's one `new parser.Encoder()`.
+   */
+  readonly encoder: { encode(packet: SocketPacket): EncodedPacket };
+  /** @internal The `parser` option; undefined for the built-in codec. */
+  readonly _parser: Parser | undefined;
+  /**
+   * @internal Encodes with the custom parser's encoder (its result as a list of messages); undefined for
+   * the built-in codec, which clients and adapters call directly (one branch on their paths).
+   */
+  readonly _customEncode: ((packet: SocketPacket) => EncodedPacket) | undefined;
 
   readonly #parentNsps = new Map<
     ParentNspNameMatchFn,
@@ -88,6 +98,21 @@ export class Server<
       opts = { ...opts, connectionStateRecovery: this._recovery };
     }
     this.opts = opts;
+    // Before the first namespace: its adapter takes the encoder from here.
+    const parser = opts.parser;
+    this._parser = parser;
+    if (parser === undefined) {
+      this.encoder = { encode: (packet) => encodeSocketPacket(packet) };
+      this._customEncode = undefined;
+    } else {
+      const encoder: { encode(packet: SocketPacket): unknown } = new parser.Encoder();
+      this.encoder = encoder as { encode(packet: SocketPacket): EncodedPacket };
+      // As socket.io's writeToEngine: a single message may come without its array.
+      this._customEncode = (packet) => {
+        const encoded = encoder.encode(packet);
+        return Array.isArray(encoded) ? (encoded as EncodedPacket) : [encoded as string];
+      };
+    }
     this.#engineOptions = { ...opts };
     this.path(opts.path ?? '/socket.io');
     this.connectTimeout(opts.connectTimeout ?? 45_000);

@@ -1,0 +1,131 @@
+// Socket.IO interop with a custom parser: the real socket.io-client 4.8 with socket.io-msgpack-parser
+// against Switchback's server given the same `parser` (and, as the baseline, against socket.io's),
+// over polling, WebSocket and an upgrade: connect, events and acks both ways, binary, rooms, middleware
+// refusal. The wire must carry msgpack (binary messages), not the default text format.
+import type { Socket as ClientSocket } from '@switchback/client';
+import type { Socket as ServerSocket } from '@switchback/server';
+import * as msgpackParser from 'socket.io-msgpack-parser';
+import { afterEach, describe, expect, it } from 'vitest';
+import { once } from '../helpers/wait.js';
+import { directions, modes, startPair, type ClientOptions, type Direction, type Mode, type SocketPair } from './socket-peers.js';
+
+const withReferenceClient = directions.filter((direction) => direction.client === 'reference');
+const matrix = withReferenceClient.flatMap((direction) => modes.map((mode) => ({ direction, mode, label: `${direction.name}, ${mode}` })));
+
+// socket.io-client's option; the pair's option type is Switchback's client's, which has no parser.
+const clientOptions = { parser: msgpackParser } as ClientOptions;
+
+let pair: SocketPair | undefined;
+afterEach(async () => {
+  await pair?.close();
+  pair = undefined;
+});
+
+async function start(direction: Direction, mode: Mode): Promise<SocketPair> {
+  pair = await startPair(direction, mode, { parser: msgpackParser });
+  return pair;
+}
+
+/** Connects a client and returns it with its server-side socket. */
+async function connected(p: SocketPair, nsp = '', options: ClientOptions = {}): Promise<[ClientSocket, ServerSocket]> {
+  const namespace = p.io.of(nsp === '' ? '/' : nsp);
+  const peer = once<[ServerSocket]>(namespace, 'connection');
+  const client = await p.connect(nsp, { ...clientOptions, ...options });
+  const [socket] = await peer;
+  return [client, socket];
+}
+
+describe.each(matrix)('$label', ({ direction, mode }) => {
+  it('connects and carries events and acks both ways, as msgpack on the wire', async () => {
+    const p = await start(direction, mode);
+    const incoming: string[] = [];
+    p.io.engine.on('connection', (conn: ServerSocket['conn']) => {
+      conn.on('message', (data: unknown) => incoming.push(typeof data === 'string' ? 'text' : 'binary'));
+    });
+    const [client, socket] = await connected(p, '', { auth: { token: 'abc' } });
+    expect(client.id).toBe(socket.id);
+    expect(socket.handshake.auth).toEqual({ token: 'abc' });
+
+    socket.on('echo', (value: unknown, ack: (reply: unknown) => void) => ack({ echoed: value }));
+    await expect(client.timeout(2_000).emitWithAck('echo', { n: 1, s: 'é' })).resolves.toEqual({ echoed: { n: 1, s: 'é' } });
+
+    const heard = once<[string, number]>(socket, 'note');
+    client.emit('note', 'from client', 2);
+    await expect(heard).resolves.toEqual(['from client', 2]);
+
+    const pushed = once<[string]>(client, 'push');
+    socket.emit('push', 'from server');
+    await expect(pushed).resolves.toEqual(['from server']);
+
+    client.on('ask', (question: string, ack: (reply: string) => void) => ack(`${question}!`));
+    await expect(socket.timeout(2_000).emitWithAck('ask', 'why')).resolves.toBe('why!');
+
+    // Every Socket.IO message the server received (CONNECT, events, acks) was a msgpack buffer.
+    expect(incoming.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(incoming)).toEqual(new Set(['binary']));
+  });
+
+  it('carries binary payloads both ways', async () => {
+    const p = await start(direction, mode);
+    const [client, socket] = await connected(p);
+    socket.on('upload', (meta: { name: string; part: Buffer }, raw: Buffer, ack: (r: unknown) => void) => {
+      ack({ isBuffer: [Buffer.isBuffer(meta.part), Buffer.isBuffer(raw)], joined: Buffer.concat([meta.part, raw]) });
+    });
+    const answer = (await client.timeout(2_000).emitWithAck('upload', { name: 'f', part: Buffer.from([1, 2]) }, Buffer.from([3, 4, 5]))) as {
+      isBuffer: boolean[];
+      joined: Uint8Array;
+    };
+    expect(answer.isBuffer).toEqual([true, true]);
+    expect([...answer.joined]).toEqual([1, 2, 3, 4, 5]);
+
+    const got = once<[{ list: Uint8Array[] }, Uint8Array]>(client, 'download');
+    socket.emit('download', { list: [Buffer.from([9]), Buffer.alloc(0)] }, Buffer.from('hi'));
+    const [data, raw] = await got;
+    expect(data.list.map((part) => [...part])).toEqual([[9], []]);
+    expect(Buffer.from(raw).toString()).toBe('hi');
+  });
+
+  it('broadcasts to a room: members only, and not the sender of socket.to()', async () => {
+    const p = await start(direction, mode);
+    p.io.on('connection', (s: ServerSocket) => {
+      s.on('join', (room: string, ack: () => void) => {
+        void s.join(room);
+        ack();
+      });
+      s.on('tell', (room: string, msg: string) => s.to(room).emit('told', msg));
+    });
+    const [a] = await connected(p);
+    const [b] = await connected(p);
+    const [c] = await connected(p);
+    await a.timeout(2_000).emitWithAck('join', 'r1');
+    await b.timeout(2_000).emitWithAck('join', 'r1');
+    const seen: string[] = [];
+    for (const [name, client] of [['a', a], ['b', b], ['c', c]] as const) {
+      client.on('news', (msg: string) => seen.push(`${name}:${msg}`));
+      client.on('told', (msg: string) => seen.push(`${name}:${msg}`));
+    }
+    const bTold = once(b, 'told');
+    const cNews = once(c, 'news');
+    p.io.to('r1').emit('news', 'room');
+    a.emit('tell', 'r1', 'from a');
+    p.io.except('r1').emit('news', 'others');
+    await bTold;
+    await cNews;
+    // The last broadcast went out after the room one: once it arrived everywhere, so did the rest.
+    await a.timeout(2_000).emitWithAck('join', 'sync');
+    await b.timeout(2_000).emitWithAck('join', 'sync');
+    expect(seen.sort()).toEqual(['a:room', 'b:from a', 'b:room', 'c:others']);
+  });
+
+  it('refuses in middleware: connect_error with the message and data', async () => {
+    const p = await start(direction, mode);
+    p.io.of('/admin').use((_socket, next) => next(Object.assign(new Error('not authorized'), { data: { reason: 'token' } })));
+    const client = p.open('/admin', clientOptions);
+    const [err] = await once<[Error & { data?: unknown }]>(client, 'connect_error');
+    expect(err.message).toBe('not authorized');
+    expect(err.data).toEqual({ reason: 'token' });
+    // The main namespace still works on its own session.
+    const [main] = await connected(p);
+    expect(main.connected).toBe(true);
+  });
+});
