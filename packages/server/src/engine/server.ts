@@ -367,8 +367,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       const socket = this.#register(id, req, v3 ? new WebSocketTransportV3(ws, raw) : new WebSocketTransport(ws, raw), v3);
       // The open packet is queued: write it with the 101 now, before the rest of the setup.
       uncork();
-      sessionInternals.compactRequest(socket);
       this.emit('connection', socket);
+      // Only once the connection listeners, and the namespace connect they queued for the handshake's
+      // `sbconnect`, have run and written: copying the request is not on the way to the first event.
+      process.nextTick(compactLater, socket);
       return;
     }
     const client = this.#clients.get(sid);
@@ -484,4 +486,9 @@ export function attach(server: HttpServer, options?: EngineServerOptions): Engin
   const engine = new EngineServer(options);
   engine.attach(server);
   return engine;
+}
+
+/** The session's handshake was answered: keep only a light copy of its request (see compactRequest). */
+function compactLater(socket: EngineSocket): void {
+  sessionInternals.compactRequest(socket);
 }

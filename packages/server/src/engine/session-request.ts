@@ -21,6 +21,8 @@ const DROPPED: ReadonlySet<PropertyKey> = new Set([
   'client',
   '_consuming',
   '_dumped',
+  // An upgrade request's, null once Node handed the connection over.
+  'parser',
 ]);
 
 /**

@@ -193,16 +193,16 @@ export interface EngineQuery {
 /**
  * The engine's parameters of a request's query string. A hand-written scan: `URLSearchParams` costs
  * about as much as the rest of a handshake's checks together, and the engine reads only these three.
- * A query with `%` or `+` (which need decoding) goes through URLSearchParams, so the values are the same.
+ * A query where a name, or the value of one of these three, has `%` or `+` (which need decoding) goes
+ * through URLSearchParams, so the values are the same; other parameters' values (our client's
+ * `sbconnect=%2F`) are skipped without decoding.
  */
 export function queryOf(req: IncomingMessage): EngineQuery {
   const url = req.url ?? '';
   const start = url.indexOf('?');
   if (start === -1) return NO_QUERY;
   // (A second '?' right after the first is dropped by URLSearchParams: also its path.)
-  if (url.indexOf('%', start) !== -1 || url.indexOf('+', start) !== -1 || url.charCodeAt(start + 1) === 63) {
-    return decodedQuery(url.slice(start + 1));
-  }
+  if (url.charCodeAt(start + 1) === 63) return decodedQuery(url.slice(start + 1));
   let transport: string | null = null;
   let sid: string | null = null;
   let eio: string | null = null;
@@ -215,23 +215,36 @@ export function queryOf(req: IncomingMessage): EngineQuery {
     const eq = url.indexOf('=', at);
     const nameEnd = eq === -1 || eq > next ? next : eq;
     const valueStart = nameEnd === next ? next : nameEnd + 1;
+    // An encoded name may decode to one of ours.
+    if (hasEncoding(url, at, nameEnd)) return decodedQuery(url.slice(start + 1));
+    let ours = false;
     switch (nameEnd - at) {
       case 3:
-        if (sid === null && url.startsWith('sid', at)) sid = url.slice(valueStart, next);
-        else if (eio === null && url.startsWith('EIO', at)) eio = url.slice(valueStart, next);
+        if (sid === null && url.startsWith('sid', at)) (ours = true), (sid = url.slice(valueStart, next));
+        else if (eio === null && url.startsWith('EIO', at)) (ours = true), (eio = url.slice(valueStart, next));
         break;
       case 9:
-        if (transport === null && url.startsWith('transport', at)) transport = url.slice(valueStart, next);
+        if (transport === null && url.startsWith('transport', at)) (ours = true), (transport = url.slice(valueStart, next));
         break;
       default:
         break;
     }
+    if (ours && hasEncoding(url, valueStart, next)) return decodedQuery(url.slice(start + 1));
     at = next + 1;
   }
   return { transport, sid, EIO: eio };
 }
 
 const NO_QUERY: EngineQuery = Object.freeze({ transport: null, sid: null, EIO: null });
+
+/** Whether `text` has a `%` or `+` between `from` and `to`. */
+function hasEncoding(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code === 37 || code === 43) return true;
+  }
+  return false;
+}
 
 function decodedQuery(search: string): EngineQuery {
   const params = new URLSearchParams(search);
