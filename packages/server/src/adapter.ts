@@ -32,6 +32,11 @@ export interface WriteOptions {
 /** One encoded Socket.IO packet: the text frame, then one frame per binary attachment. */
 export type EncodedPacket = ReadonlyArray<string | BinaryLike>;
 
+/** An encoder's result as a list of messages: as socket.io, a custom parser may return one without its array. */
+export function messagesOf(encoded: unknown): EncodedPacket {
+  return Array.isArray(encoded) ? (encoded as EncodedPacket) : [encoded as string];
+}
+
 /** What an adapter needs from a socket of its namespace. The server's Socket satisfies it. */
 export interface AdapterSocket {
   readonly id: SocketId;

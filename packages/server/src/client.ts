@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PacketType, ProtocolError, SocketPacketDecoder, encodeSocketPacket, isPacketValid, isProtocolError } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
+import { messagesOf } from './adapter.js';
 import type { EncodedPacket, WriteOptions } from './adapter.js';
 import type { EngineSocket } from './engine/index.js';
 import { sessionInternals } from './engine/session.js';
@@ -67,7 +68,7 @@ export class Client<
       conn.on('error', this.#connOnError, this);
       conn.on('close', this._onConnClose, this);
     }
-    const parser = server._parser;
+    const parser = server.opts.parser;
     if (parser !== undefined) {
       this.#decoder = new CustomDecoding(
         parser,
@@ -127,8 +128,7 @@ export class Client<
    * (their `wsPreEncodedFrame` is not needed: the engine frames the packet itself).
    */
   writeToEngine(encoded: EncodedPacket, options: { volatile?: boolean; compress?: boolean } = {}): void {
-    // As socket.io: a single message may come without its array (a custom parser's encoder).
-    this._writeEncoded(Array.isArray(encoded) ? encoded : [encoded as unknown as string], { volatile: options.volatile === true, compress: options.compress !== false });
+    this._writeEncoded(messagesOf(encoded), { volatile: options.volatile === true, compress: options.compress !== false });
   }
 
   /**
@@ -378,7 +378,8 @@ class CustomDecoding {
     this.#decoder = new parser.Decoder();
     this.#decoder.on('decoded', (packet: unknown) => {
       if (this.#failed) return;
-      if (isDecodedPacketValid(packet)) onPacket(packet);
+      const decoded = asDecodedPacket(packet);
+      if (decoded !== undefined) onPacket(decoded);
       else this.#fail(new ProtocolError('INVALID_PAYLOAD', 'invalid packet'));
     });
   }
@@ -408,16 +409,16 @@ class CustomDecoding {
 }
 
 /**
- * Whether a custom decoder's packet is one ours could have given: an object of a known type (BINARY_*
- * turned into EVENT / ACK, as ours gives them) that passes the protocol's isPacketValid().
+ * A custom decoder's packet as ours would have given it (BINARY_* turned into EVENT / ACK), or undefined
+ * when it is not an object of a known type that passes the protocol's isPacketValid().
  */
-function isDecodedPacketValid(packet: unknown): packet is SocketPacket {
-  if (typeof packet !== 'object' || packet === null) return false;
+function asDecodedPacket(packet: unknown): SocketPacket | undefined {
+  if (typeof packet !== 'object' || packet === null) return undefined;
   const decoded = packet as SocketPacket;
   const type: unknown = decoded.type;
-  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 6) return false;
+  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 6) return undefined;
   if (type > 4) decoded.type = (type - 3) as SocketPacket['type'];
-  return isPacketValid(decoded);
+  return isPacketValid(decoded) ? decoded : undefined;
 }
 
 interface DispatchQueue<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import { encodeSocketPacket } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
-import { InMemoryAdapter } from './adapter.js';
+import { InMemoryAdapter, messagesOf } from './adapter.js';
 import type { AdapterConstructor, EncodedPacket } from './adapter.js';
 import { Client } from './client.js';
 import { mountClientFiles, serveClientFile } from './client-files.js';
@@ -15,7 +15,7 @@ import { Namespace } from './namespace.js';
 import type { NamespaceReservedEventsMap } from './namespace.js';
 export type { ServerOptions, ServerReservedEventsMap } from './server-options.js';
 import { toEngineOptions } from './server-options.js';
-import type { ConnectionStateRecoveryOptions, Parser, ServerOptions } from './server-options.js';
+import type { ConnectionStateRecoveryOptions, ServerOptions } from './server-options.js';
 import { DEFAULT_MAX_DISCONNECTION_DURATION, SessionAwareAdapter } from './session-aware-adapter.js';
 import { ParentNamespace } from './parent-namespace.js';
 import type { ParentNspNameMatchFn } from './parent-namespace.js';
@@ -63,8 +63,6 @@ export class Server<
    * the `parser` option, the server's one `new parser.Encoder()`.
    */
   readonly encoder: { encode(packet: SocketPacket): EncodedPacket };
-  /** @internal The `parser` option; undefined for the built-in codec. */
-  readonly _parser: Parser | undefined;
   /**
    * @internal Encodes with the custom parser's encoder (its result as a list of messages); undefined for
    * the built-in codec, which clients and adapters call directly (one branch on their paths).
@@ -100,18 +98,13 @@ export class Server<
     this.opts = opts;
     // Before the first namespace: its adapter takes the encoder from here.
     const parser = opts.parser;
-    this._parser = parser;
     if (parser === undefined) {
       this.encoder = { encode: (packet) => encodeSocketPacket(packet) };
       this._customEncode = undefined;
     } else {
       const encoder: { encode(packet: SocketPacket): unknown } = new parser.Encoder();
       this.encoder = encoder as { encode(packet: SocketPacket): EncodedPacket };
-      // As socket.io's writeToEngine: a single message may come without its array.
-      this._customEncode = (packet) => {
-        const encoded = encoder.encode(packet);
-        return Array.isArray(encoded) ? (encoded as EncodedPacket) : [encoded as string];
-      };
+      this._customEncode = (packet) => messagesOf(encoder.encode(packet));
     }
     this.#engineOptions = { ...opts };
     this.path(opts.path ?? '/socket.io');

@@ -203,36 +203,32 @@ export function queryOf(req: IncomingMessage): EngineQuery {
   if (start === -1) return NO_QUERY;
   // (A second '?' right after the first is dropped by URLSearchParams: also its path.)
   if (url.charCodeAt(start + 1) === 63) return decodedQuery(url.slice(start + 1));
-  let transport: string | null = null;
-  let sid: string | null = null;
-  let eio: string | null = null;
+  const found: { transport: string | null; sid: string | null; EIO: string | null } = { transport: null, sid: null, EIO: null };
   let at = start + 1;
   const end = url.length;
   while (at <= end) {
     let next = url.indexOf('&', at);
     if (next === -1) next = end;
-    // Only the names the engine reads (whose length tells them apart), first occurrence of each.
     const eq = url.indexOf('=', at);
     const nameEnd = eq === -1 || eq > next ? next : eq;
     const valueStart = nameEnd === next ? next : nameEnd + 1;
     // An encoded name may decode to one of ours.
     if (hasEncoding(url, at, nameEnd)) return decodedQuery(url.slice(start + 1));
-    let ours = false;
-    switch (nameEnd - at) {
-      case 3:
-        if (sid === null && url.startsWith('sid', at)) (ours = true), (sid = url.slice(valueStart, next));
-        else if (eio === null && url.startsWith('EIO', at)) (ours = true), (eio = url.slice(valueStart, next));
-        break;
-      case 9:
-        if (transport === null && url.startsWith('transport', at)) (ours = true), (transport = url.slice(valueStart, next));
-        break;
-      default:
-        break;
+    // Only the names the engine reads (whose length tells them apart), first occurrence of each.
+    const name = engineParameter(url, at, nameEnd - at);
+    if (name !== undefined && found[name] === null) {
+      if (hasEncoding(url, valueStart, next)) return decodedQuery(url.slice(start + 1));
+      found[name] = url.slice(valueStart, next);
     }
-    if (ours && hasEncoding(url, valueStart, next)) return decodedQuery(url.slice(start + 1));
     at = next + 1;
   }
-  return { transport, sid, EIO: eio };
+  return found;
+}
+
+/** Which of the engine's parameters the name of `length` at `at` is, if any. */
+function engineParameter(url: string, at: number, length: number): keyof EngineQuery | undefined {
+  if (length === 3) return url.startsWith('sid', at) ? 'sid' : url.startsWith('EIO', at) ? 'EIO' : undefined;
+  return length === 9 && url.startsWith('transport', at) ? 'transport' : undefined;
 }
 
 const NO_QUERY: EngineQuery = Object.freeze({ transport: null, sid: null, EIO: null });
