@@ -19,8 +19,13 @@ async function start(onConnection: (socket: Socket) => void): Promise<{ client: 
   const http = createServer();
   const io = new Server(http);
   const flushes: string[][] = [];
+  // The Socket.IO layer's flushes: the open packet (sent by the engine before the client's CONNECT
+  // arrives) is left out.
   io.engine.on('connection', (conn: EngineSocket) =>
-    conn.on('flush', (packets: EnginePacket[]) => flushes.push(packets.map((p) => String(p.data ?? '')))),
+    conn.on('flush', (packets: EnginePacket[]) => {
+      const frames = packets.filter((p) => p.type !== 'open').map((p) => String(p.data ?? ''));
+      if (frames.length > 0) flushes.push(frames);
+    }),
   );
   io.on('connection', onConnection);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -70,21 +70,59 @@ describe('EngineSocket cork()', () => {
 
 describe('WebSocket handshake', () => {
   // Which writes become one TCP segment is up to the kernel and the reader's timing; what the server
-  // controls, and what is checked here, is that the 101 is not written on its own: the connection is
-  // corked while ws builds the answer, and uncorked once the open packet is queued behind it.
-  it('holds the 101 answer until the open packet is queued, then writes both', async () => {
+  // controls, and what is checked here, is how many writes it makes: the connection is corked while ws
+  // builds the 101, and stays corked, the session's sends held, through the first turn of the event loop.
+  it('writes the 101, the open packet and what the session sent in its first tick in one write', async () => {
     const server = await started();
     let corkedAt101 = -1;
     server.engine.on('initial_headers', (_headers, req) => {
       corkedAt101 = req.socket.writableCorked;
     });
     let atConnection = { corked: -1, queued: -1 };
+    const writes: string[][] = [];
     server.engine.once('connection', (socket) => {
-      atConnection = { corked: socket.request.socket.writableCorked, queued: socket.request.socket.writableLength };
+      const raw = socket.request.socket;
+      atConnection = { corked: raw.writableCorked, queued: raw.writableLength };
+      const { _write, _writev } = raw as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+      Object.assign(raw, {
+        _write(chunk: Buffer, ...rest: unknown[]) {
+          writes.push([String(chunk)]);
+          _write.call(raw, chunk, ...rest);
+        },
+        _writev(chunks: Array<{ chunk: Buffer }>, ...rest: unknown[]) {
+          writes.push(chunks.map(({ chunk }) => String(chunk)));
+          _writev.call(raw, chunks, ...rest);
+        },
+      });
+      socket.send('first');
+      process.nextTick(() => socket.send('next tick'));
     });
     const ws = await RawWebSocket.open(wsUrl(server, 'EIO=4&transport=websocket'));
     expect(String(await ws.next()).slice(0, 7)).toBe('0{"sid"');
+    expect(await ws.next()).toBe('4first');
+    expect(await ws.next()).toBe('4next tick');
     expect(corkedAt101).toBe(1);
-    expect(atConnection).toEqual({ corked: 0, queued: 0 });
+    // At 'connection' the 101 is written to the connection, held by the cork.
+    expect(atConnection.corked).toBe(1);
+    expect(atConnection.queued).toBeGreaterThan(0);
+    expect(writes).toHaveLength(1);
+    const [only = []] = writes;
+    expect(only[0]).toMatch(/^HTTP\/1.1 101 /);
+    const frames = only.join('');
+    expect(frames.indexOf('0{"sid"')).toBeGreaterThan(0);
+    expect(frames.indexOf('4first')).toBeGreaterThan(frames.indexOf('0{"sid"'));
+    expect(frames.indexOf('4next tick')).toBeGreaterThan(frames.indexOf('4first'));
+  });
+
+  it('a connection listener that throws does not leave the connection corked', async () => {
+    const server = await started();
+    const thrown = new Error('listener failed');
+    const caught = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+    server.engine.once('connection', () => {
+      throw thrown;
+    });
+    const ws = await RawWebSocket.open(wsUrl(server, 'EIO=4&transport=websocket'));
+    expect(String(await ws.next()).slice(0, 7)).toBe('0{"sid"');
+    expect(await caught).toBe(thrown);
   });
 });

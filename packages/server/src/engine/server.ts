@@ -21,7 +21,7 @@ import type { TransportBase, TransportName } from './transport.js';
 import { PollingTransport } from './transports/polling.js';
 import type { PollingOptions } from './transports/polling.js';
 import type { EngineServerEvents } from './server-events.js';
-import { WebSocketTransport, WebSocketTransportV3 } from './transports/websocket.js';
+import { WebSocketTransport, WebSocketTransportV3, holdWrites } from './transports/websocket.js';
 import { UpgradeResponse, exposeQuery, parseQuery, queryOf, runMiddlewares, verifyRequest } from './verify.js';
 import type { EngineMiddleware, VerifyContext } from './verify.js';
 import { createWebSocketServer, headersOf, wsOnIgnoredError } from './websocket-server.js';
@@ -329,9 +329,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       if (res.ended) return;
       this.#upgradeResponses.set(req, res);
     }
-    // The 101 answer and the open packet leave in one TCP write (a write is a syscall, the main cost
-    // of a handshake here): the connection is corked until the session has queued its open packet,
-    // which ws lets us do synchronously. `uncork` runs once, at the latest when ws returns.
+    // The 101 answer, the open packet and what the session sends in its first tick (the `sbconnect`
+    // namespace's CONNECT answer and the app's first events) leave in one TCP write: a write is a
+    // syscall, the main cost of a handshake here. The connection is corked until then; ws calls back
+    // synchronously. `uncork` runs once: when ws returns, unless a new session holds it a tick longer.
     let corked = true;
     const uncork = (): void => {
       if (!corked) return;
@@ -339,39 +340,49 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       socket.uncork();
     };
     socket.cork();
+    let held = false;
     try {
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         res?.release();
-        this.#onWebSocket(req, socket, ws, sessionId, uncork);
+        held = this.#onWebSocket(req, socket, ws, sessionId, uncork);
       });
     } finally {
-      uncork();
+      if (!held) uncork();
     }
   }
 
-  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined, uncork: () => void): void {
+  /** Whether a new session took over `uncork` (it runs on the next tick). */
+  #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined, uncork: () => void): boolean {
     // Until a transport owns it, an error (reset, bad frame) must not be unhandled.
     ws.on('error', wsOnIgnoredError);
     this.#inFlight.adoptWebSocket(raw, ws);
     if (this.#closed) {
       ws.terminate();
-      return;
+      return false;
     }
     const sid = queryOf(req).sid;
     if (sid === null) {
       if (id === undefined) {
         ws.terminate();
-        return;
+        return false;
       }
       const v3 = this.opts.allowEIO3 && isV3Handshake(req);
-      const socket = this.#register(id, req, v3 ? new WebSocketTransportV3(ws, raw) : new WebSocketTransport(ws, raw), v3);
-      // The open packet is queued: write it with the 101 now, before the rest of the setup.
-      uncork();
-      this.emit('connection', socket);
-      // Only once the connection listeners, and the namespace connect they queued for the handshake's
-      // `sbconnect`, have run and written: copying the request is not on the way to the first event.
-      process.nextTick(compactLater, socket);
-      return;
+      const transport = v3 ? new WebSocketTransportV3(ws, raw) : new WebSocketTransport(ws, raw);
+      // The open packet waits in the session for what the first tick adds to it (see #answerUpgrade).
+      const release = holdWrites(transport);
+      const socket = this.#register(id, req, transport, v3);
+      let held = false;
+      try {
+        this.emit('connection', socket);
+        // Once the connection listeners, and the namespace connect they queued for the handshake's
+        // `sbconnect` (a tick or two later, its middlewares included when they answer at once), have
+        // run and written: then the bytes leave, and copying the request is not on the way.
+        setImmediate(firstTickDone, socket, release, uncork);
+        held = true;
+      } finally {
+        if (!held) release();
+      }
+      return true;
     }
     const client = this.#clients.get(sid);
     if (
@@ -382,9 +393,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       sessionInternals.isUpgrading(client)
     ) {
       ws.close();
-      return;
+      return false;
     }
     sessionInternals.upgrade(client, client.protocol === 3 ? new WebSocketTransportV3(ws, raw) : new WebSocketTransport(ws, raw));
+    return false;
   }
 
   #register(id: string, req: IncomingMessage, transport: TransportBase, v3 = false): EngineSocket {
@@ -488,7 +500,12 @@ export function attach(server: HttpServer, options?: EngineServerOptions): Engin
   return engine;
 }
 
-/** The session's handshake was answered: keep only a light copy of its request (see compactRequest). */
-function compactLater(socket: EngineSocket): void {
+/**
+ * A new WebSocket session's first tick is over: what it sent leaves in one write, and the session keeps
+ * only a light copy of its answered handshake request (see compactRequest).
+ */
+function firstTickDone(socket: EngineSocket, release: () => void, uncork: () => void): void {
+  release();
+  uncork();
   sessionInternals.compactRequest(socket);
 }

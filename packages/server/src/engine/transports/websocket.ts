@@ -13,6 +13,7 @@ const owners = new WeakMap<WebSocket, WebSocketTransport>();
 let onMessage: (transport: WebSocketTransport, data: string | Buffer) => void;
 let onClose: (transport: WebSocketTransport) => void;
 let onError: (transport: WebSocketTransport, err: TransportError) => void;
+let hold: (transport: WebSocketTransport) => () => void;
 
 // ws's per-frame options, shared: no object per frame. Without permessage-deflate ws ignores `compress`.
 const WS_COMPRESS = Object.freeze({ compress: true });
@@ -60,6 +61,14 @@ export class WebSocketTransport extends TransportBase {
       transport.onClose();
     };
     onError = (transport, err) => transport.onError(err);
+    hold = (transport) => {
+      transport.#writable = false;
+      return () => {
+        if (transport.#writable) return;
+        transport.#writable = true;
+        transport.onReady();
+      };
+    };
   }
 
   get writable(): boolean {
@@ -165,4 +174,14 @@ function rawToBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+/**
+ * @internal Holds the transport's writes (`writable` false, so its session buffers them) until the
+ * returned release runs; then what was buffered goes out in one send. The engine server holds a new
+ * WebSocket session's first tick this way, so the open packet, the `sbconnect` CONNECT answer and
+ * the app's first events leave in one frame batch, and, with the connection corked, in one TCP write.
+ */
+export function holdWrites(transport: WebSocketTransport): () => void {
+  return hold(transport);
 }
