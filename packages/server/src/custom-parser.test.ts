@@ -5,11 +5,11 @@ import * as socketIoParser from 'socket.io-parser';
 import { PacketType } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import type { AdapterConstructor } from './adapter.js';
-import { Server } from './server.js';
-import type { Parser, ServerOptions } from './server-options.js';
+import type { Server } from './server.js';
+import type { Parser } from './server-options.js';
 import { SessionAwareAdapter } from './session-aware-adapter.js';
 import type { Socket } from './socket.js';
-import { flush, openFakeSession } from './test-support.js';
+import { flush, openFakeSession, useServers } from './test-support.js';
 import type { FakeEngineSocket } from './test-support.js';
 
 // A tiny parser of our own: each packet is one text message, `J:` then its JSON. Binary is not supported
@@ -61,15 +61,9 @@ function written(conn: FakeEngineSocket): SocketPacket[] {
   });
 }
 
-const servers: Server[] = [];
-function makeServer(opts: Partial<ServerOptions> = {}): Server {
-  const io = new Server(opts);
-  servers.push(io);
-  return io;
-}
+const makeServer = useServers();
 
-afterEach(async () => {
-  for (const io of servers.splice(0)) await io.close();
+afterEach(() => {
   encoders.length = 0;
   decoders.length = 0;
 });

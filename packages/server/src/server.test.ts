@@ -2,20 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:http';
 import { PacketType } from '@switchback/protocol';
 import { Server } from './server.js';
-import type { ServerOptions } from './server-options.js';
 import type { Socket } from './socket.js';
-import { flush, openFakeSession } from './test-support.js';
+import { flush, openFakeSession, useServers } from './test-support.js';
 
-const servers: Server[] = [];
-function makeServer(opts: Partial<ServerOptions> = {}): Server {
-  const io = new Server(opts);
-  servers.push(io);
-  return io;
-}
+const makeServer = useServers();
 
-afterEach(async () => {
+afterEach(() => {
   vi.useRealTimers();
-  for (const io of servers.splice(0)) await io.close();
 });
 
 describe('Server: connecting', () => {

@@ -1,10 +1,12 @@
 // In-memory stand-ins for unit tests of the socket layer: an engine session without any transport.
 import { EventEmitter } from 'eventemitter3';
 import type { IncomingMessage } from 'node:http';
+import { afterEach } from 'vitest';
 import { SocketPacketDecoder, isProtocolError } from '@switchback/protocol';
 import type { BinaryLike, SocketPacket } from '@switchback/protocol';
 import type { EngineSocket } from './engine/index.js';
-import type { Server } from './server.js';
+import { Server } from './server.js';
+import type { ServerOptions } from './server-options.js';
 import type { Socket } from './socket.js';
 import type { EventsMap } from './typed-events.js';
 
@@ -113,4 +115,17 @@ export async function connectFakeSockets(io: Server, count: number): Promise<{ c
 /** Lets process.nextTick / setImmediate work (middleware, event dispatch) run. */
 export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** For a test file: makes Servers (no http server attached), each closed after its test. */
+export function useServers(): (opts?: Partial<ServerOptions>) => Server {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const io of servers.splice(0)) await io.close();
+  });
+  return (opts = {}) => {
+    const io = new Server(opts);
+    servers.push(io);
+    return io;
+  };
 }

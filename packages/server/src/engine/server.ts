@@ -332,7 +332,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     // The 101 answer, the open packet and what the session sends in its first tick (the `sbconnect`
     // namespace's CONNECT answer and the app's first events) leave in one TCP write: a write is a
     // syscall, the main cost of a handshake here. The connection is corked until then; ws calls back
-    // synchronously. `uncork` runs once: when ws returns, unless a new session holds it a tick longer.
+    // synchronously. `uncork` runs once: when ws returns, unless a new session took it over.
     let corked = true;
     const uncork = (): void => {
       if (!corked) return;
@@ -351,7 +351,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
   }
 
-  /** Whether a new session took over `uncork` (it runs on the next tick). */
+  /** Whether a new session took over `uncork` (it runs after the session's first turn of the event loop). */
   #onWebSocket(req: IncomingMessage, raw: Duplex, ws: WebSocket, id: string | undefined, uncork: () => void): boolean {
     // Until a transport owns it, an error (reset, bad frame) must not be unhandled.
     ws.on('error', wsOnIgnoredError);
@@ -371,17 +371,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       // The open packet waits in the session for what the first tick adds to it (see #answerUpgrade).
       const release = holdWrites(transport);
       const socket = this.#register(id, req, transport, v3);
-      let held = false;
       try {
         this.emit('connection', socket);
-        // Once the connection listeners, and the namespace connect they queued for the handshake's
-        // `sbconnect` (a tick or two later, its middlewares included when they answer at once), have
-        // run and written: then the bytes leave, and copying the request is not on the way.
-        setImmediate(firstTickDone, socket, release, uncork);
-        held = true;
-      } finally {
-        if (!held) release();
+      } catch (err) {
+        release(); // the caller uncorks
+        throw err;
       }
+      // Once the connection listeners, and the namespace connect they queued for the handshake's
+      // `sbconnect` (a tick or two later, its middlewares included when they answer at once), have
+      // run and written: then the bytes leave, and copying the request is not on the way.
+      setImmediate(firstTickDone, socket, release, uncork);
       return true;
     }
     const client = this.#clients.get(sid);
