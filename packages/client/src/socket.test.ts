@@ -350,6 +350,30 @@ describe('Socket acks', () => {
     expect(buffered).toHaveBeenCalledWith('ok');
   });
 
+  it("keeps socket.io-client's internals that code reads: acks by id, the retry _queue, onpacket()", () => {
+    const { socket, engine } = connected();
+    socket.emit('plain', () => {});
+    const [plain] = engine().sent.filter((p) => p.type === PacketType.EVENT);
+    expect(Object.keys(socket.acks)).toEqual([String(plain?.id)]);
+    const onConnectError = vi.fn();
+    socket.on('connect_error', onConnectError);
+    socket.onpacket({ type: PacketType.CONNECT, nsp: '/' });
+    expect(onConnectError).toHaveBeenCalledOnce();
+    engine().drop('transport close');
+    expect(Object.keys(socket.acks)).toEqual([]);
+
+    const retrying = connected({}, { retries: 1 }).socket;
+    const lengths: number[] = [];
+    retrying.emit('a', () => lengths.push(retrying._queue.length));
+    retrying.emit('b', () => {});
+    expect(retrying._queue).toHaveLength(2);
+    const sent = retrying.io.engine as unknown as FakeEngine;
+    const [a] = sent.sent.filter((p) => p.type === PacketType.EVENT);
+    sent.receive({ type: PacketType.ACK, nsp: '/', id: a?.id, data: [] });
+    // The head leaves the queue before its ack runs (socket.io-client's order).
+    expect(lengths).toEqual([1]);
+  });
+
   it('with retries, resends until acknowledged and keeps order', () => {
     const { socket, engine, sent } = connected({}, { retries: 2, ackTimeout: 100 });
     const done = vi.fn();

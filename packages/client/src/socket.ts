@@ -71,15 +71,22 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** The namespace, e.g. "/" or "/admin". */
   readonly nsp: string;
   readonly #opts: Partial<SocketOptions>;
-  readonly #acks = new Map<number, AckFn>();
+  /**
+   * @internal the acks waiting for their answer, by packet id (socket.io-client's `acks`, which its tests
+   * and some apps read).
+   */
+  readonly acks: Record<number, AckFn> = {};
   #ids = 0;
   #flags: Flags = {};
   /** Removes this Socket's listeners from the Manager; set while the Socket is active. */
   #unsubscribe: (() => void) | undefined;
   /** The onAny and onAnyOutgoing listeners (copy-on-write, as the Emitter's). */
   #any: [UntypedListener[], UntypedListener[]] = [[], []];
-  /** The `retries` queue: one emit at a time waits for its ack, so order holds across retries. */
-  #queue: Queued[] = [];
+  /**
+   * @internal the `retries` queue (socket.io-client's `_queue`): one emit at a time waits for its ack, so
+   * order holds across retries.
+   */
+  readonly _queue: Queued[] = [];
   #pid: string | undefined;
   #lastOffset: string | undefined;
   /** The engine connection this Socket's CONNECT was written to (it is written once per connection). */
@@ -109,7 +116,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const io = this.io;
     this.#unsubscribe ??= subscribe(io, {
       open: () => this.#onopen(),
-      packet: (packet) => this.#onpacket(packet),
+      packet: (packet) => this.onpacket(packet),
       error: (err) => this.connected || this._e('connect_error', err),
       close: (reason, description) => this.#onclose(reason as DisconnectReason, description),
     } satisfies Partial<ManagerReservedEvents>);
@@ -260,7 +267,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (timeout !== undefined) {
       const clock = this.io._t;
       const timer = clock.setTimeout(() => {
-        this.#acks.delete(id);
+        delete this.acks[id];
         this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
         ack.call(this, Error('operation has timed out'));
       }, timeout);
@@ -269,7 +276,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         ack.apply(this, args);
       });
     }
-    this.#acks.set(id, stored);
+    this.acks[id] = stored;
   }
 
   /** Writes an EVENT packet, after the onAnyOutgoing listeners; true when still connected after. */
@@ -282,7 +289,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** The `retries` option: queues the emit with an ack that sends the next one (or retries this one). */
   #enqueue(args: unknown[], flags: Flags): void {
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn) : undefined;
-    const queue = this.#queue;
+    const queue = this._queue;
     const queued: Queued = { n: 0, p: false, a: args, f: { ...flags, q: true } };
     args.push(
       withError((err, ...response) => {
@@ -302,7 +309,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Sends the queue's head unless it is waiting for its ack; `force` sends it again (after a reconnect). */
   #drain(force?: boolean): void {
-    const head = this.#queue[0];
+    const head = this._queue[0];
     if (!this.connected || !head || (head.p && !force)) return;
     head.p = true;
     head.n++;
@@ -339,14 +346,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#connectSentOn = this.id = undefined;
     this._e('disconnect', reason, description);
     // Acks of packets on the wire will never come; those still in sendBuffer are sent on reconnect.
-    for (const [id, ack] of this.#acks) {
+    for (const key in this.acks) {
+      const id = +key;
+      const ack = this.acks[id]!;
       if (this.sendBuffer.some((p) => p.id === id)) continue;
-      this.#acks.delete(id);
+      delete this.acks[id];
       if (ack.w) ack.call(this, Error('socket has been disconnected'));
     }
   }
 
-  #onpacket({ nsp, type, data, id }: SocketPacket): void {
+  /** @internal one packet of this Socket's namespace (socket.io-client's `onpacket`). */
+  onpacket({ nsp, type, data, id }: SocketPacket): void {
     if (nsp !== this.nsp) return;
     // Read with ?. whatever its type: a string or an array has no `sid` / `message` either.
     type Rec = Record<string, unknown> | undefined;
@@ -371,9 +381,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       else this.receiveBuffer.push(args);
     } else if (type % 3 === 0) {
       // ACK, BINARY_ACK
-      const ack = this.#acks.get(id!);
+      const ack = this.acks[id!];
       if (!ack) return;
-      this.#acks.delete(id!);
+      delete this.acks[id!];
       // The decoder lets only an array (or nothing) through as an ACK's payload.
       const answer = (data ?? []) as unknown[];
       ack.apply(this, ack.w ? [null, ...answer] : answer);
