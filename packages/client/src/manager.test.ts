@@ -251,6 +251,20 @@ describe('Manager', () => {
     expect(fakes.engines).toHaveLength(2);
   });
 
+  it("turns the engine's string error for `transports: []` into an Error for 'error' and 'connect_error'", async () => {
+    const manager = new Manager('http://localhost:3000', { transports: [], WebSocket: null, reconnection: false });
+    const errors: unknown[] = [];
+    manager.on('error', (err) => errors.push(err));
+    const socket = manager.socket('/');
+    const connectErrors: unknown[] = [];
+    socket.on('connect_error', (err) => connectErrors.push(err));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(Error);
+    expect((errors[0] as Error).message).toBe('No transports available');
+    expect(connectErrors).toEqual(errors);
+  });
+
   it('a reconnect_attempt listener that disconnects and connects again leaves one connect, no crash', () => {
     const { manager, fakes } = setup({ randomizationFactor: 0, reconnectionDelay: 10 });
     const socket = manager.socket('/');

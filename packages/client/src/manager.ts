@@ -274,7 +274,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
             this.#onopen(engine);
             fn?.();
           },
-          error: onError,
+          // The engine's one string error ('No transports available', engine.io-client's) becomes an Error.
+          error: (err) => onError(typeof err === 'string' ? Error(err) : err),
           // An engine that gives up with only 'close' must not leave us waiting for the connect timeout.
           close: (reason) => onError(Error(reason)),
         } satisfies Listeners),
@@ -312,7 +313,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
             });
           }
         },
-        error: (err) => this._e('error', err),
+        // Open: only Errors (the string is a failure to open).
+        error: (err) => this._e('error', err as Error),
         close: (reason, description) => this.#onclose(reason, description as DisconnectDescription | undefined),
       } satisfies Listeners),
     );

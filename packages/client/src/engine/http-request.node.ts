@@ -16,8 +16,9 @@ const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo', timeout: 4000 } as 
 let httpAgent: HttpAgent | undefined;
 let httpsAgent: HttpsAgent | undefined;
 
+/** What node:http takes as an agent: anything with addRequest (e.g. the `tunnel` package's, not http.Agents). */
 function isAgent(value: unknown): value is HttpAgent {
-  return value instanceof HttpAgent;
+  return value instanceof HttpAgent || (typeof value === 'object' && value !== null && typeof Reflect.get(value, 'addRequest') === 'function');
 }
 
 function agentFor(secure: boolean, userAgent: unknown): HttpAgent {

@@ -13,6 +13,20 @@
  */
 export { Socket, protocol } from './socket.js';
 export type { BinaryType, CreatedPacket, SocketEvents, SocketState, HandshakeData } from './socket.js';
+// engine.io-client's transport exports; XHR, NodeXHR and Fetch are one long-polling class here, WebSocket
+// and NodeWebSocket one WebSocket class.
+export {
+  Polling,
+  Polling as Fetch,
+  Polling as NodeXHR,
+  Polling as XHR,
+  Transport,
+  WebSocketTransport,
+  WebSocketTransport as NodeWebSocket,
+  WebSocketTransport as WebSocket,
+  transports,
+} from './transport-classes.js';
+export type { TransportOptions } from './transport-classes.js';
 export { EngineError, isEngineError } from './errors.js';
 export type { EngineErrorCode } from './errors.js';
 export {
@@ -25,7 +39,8 @@ export type {
   Clock,
   FallbackMemory,
   SocketOptions,
-  Transport,
+  Transport as TransportLike,
+  TransportConstructor,
   TransportEvents,
   TransportName,
   TransportState,

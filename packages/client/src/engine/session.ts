@@ -60,9 +60,11 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   const webSocketTimeout = opts.webSocketTimeout ?? 3000;
   const ctx: TransportContext = { opts, url: key, query, hint: '', clock, expired: () => expired() };
 
+  // A transport class (engine.io-client's style) stands for its name.
+  const list = (opts.transports ?? ['websocket', 'polling']).map((t) => (typeof t == 'string' ? t : (t.prototype as { name: TransportName }).name));
   let phase: Phase = IDLE;
   let session: OpenPacketData | undefined;
-  let transport = create(opts.transports?.[0] ?? 'websocket');
+  let transport = create(list[0] ?? 'websocket');
   /** Transport generation: events from an older one are dropped, even ones already being emitted. */
   let generation = 0;
   /** On the first WebSocket, which may still fall back to polling (phases opening and verifying). */
@@ -104,13 +106,13 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     // `transports` keeps socket.io-client's meaning: the first entry is tried first, later ones are
     // upgrades. With WebSocket first, polling is the fallback; a remembered fallback starts on polling
     // and tries the upgrade in the background. A forced single transport never falls back.
-    const list = opts.transports ?? ['websocket', 'polling'];
     const polling = list.includes('polling');
     const first = list[0] === 'websocket' && ctor != null && !(polling && remembered()) ? 'websocket' : polling ? 'polling' : undefined;
     if (!first) {
-      // Forced ['websocket'] without a constructor (pass options.WebSocket, or install ws in Node), or [].
-      // Reported once the caller could listen (new Socket() has returned).
-      const err = engineError('NO_TRANSPORT', undefined, undefined, undefined, 'No transports available');
+      // No transport in the list: engine.io-client's bare string. Forced ['websocket'] without a
+      // constructor (pass options.WebSocket, or install ws in Node): an EngineError saying so. Reported
+      // once the caller could listen (new Socket() has returned).
+      const err = list.length ? engineError('NO_TRANSPORT', undefined, undefined, undefined, 'No transports available') : 'No transports available';
       queueMicrotask(() => {
         if (phase !== IDLE) return;
         emit('error', err);

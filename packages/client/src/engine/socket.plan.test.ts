@@ -73,17 +73,16 @@ describe('connection plan', () => {
     socket.close();
   });
 
-  it('an empty transports list is an error (NO_TRANSPORT), then a close, heard after new Socket() returned', async () => {
+  it("an empty transports list is engine.io-client's string error, then a close, heard after new Socket() returned", async () => {
     const socket = new Socket(URL_, { WebSocket: FakeWebSocket, transports: [], fallbackMemory: false });
     const errors: unknown[] = [];
     const closes: string[] = [];
     socket.on('error', (err) => errors.push(err));
     socket.on('close', (reason) => closes.push(reason));
+    expect(errors).toEqual([]);
     await vi.advanceTimersByTimeAsync(0);
-    expect(errors).toHaveLength(1);
-    expect(isEngineError(errors[0]) && errors[0].code).toBe('NO_TRANSPORT');
-    // engine.io-client's words.
-    expect((errors[0] as Error).message).toBe('No transports available');
+    // engine.io-client emits these words as a bare string (its own test compares with ===).
+    expect(errors).toEqual(['No transports available']);
     expect(closes).toEqual(['transport error']);
     expect(socket.readyState).toBe('closed');
   });

@@ -35,7 +35,8 @@ export interface SocketEvents {
   message: [data: string | ArrayBuffer | Uint8Array];
   data: [data: string | ArrayBuffer | Uint8Array];
   close: [reason: string, description?: unknown];
-  error: [err: Error];
+  /** A string only for `transports: []`: 'No transports available', as engine.io-client emits it. */
+  error: [err: Error | string];
   upgrade: [transport: Transport];
   upgradeError: [err: Error];
   upgrading: [transport: Transport];

@@ -42,9 +42,14 @@ export interface Clock {
 export interface SocketOptions {
   /** '/engine.io' by default (the socket layer passes '/socket.io'). */
   path?: string;
+  /** engine.io-client's: `false` requests `/engine.io?…` instead of `/engine.io/?…`. Default true. */
+  addTrailingSlash?: boolean;
   query?: Record<string, string>;
-  /** First entry is tried first; later ones are upgrades. Default ['websocket', 'polling']. */
-  transports?: TransportName[];
+  /**
+   * First entry is tried first; later ones are upgrades. Default ['websocket', 'polling']. A transport
+   * class (engine.io-client's style: `[NodeXHR, NodeWebSocket]`, from this module) stands for its name.
+   */
+  transports?: Array<TransportName | TransportConstructor>;
   /**
    * engine.io-client's: when the first transport fails before the connection opens, try the next one of
    * `transports` (e.g. WebSocket after a refused polling handshake). Default false. A WebSocket first
@@ -93,6 +98,9 @@ export interface SocketOptions {
   port?: string | number;
   secure?: boolean;
 }
+
+/** A transport class whose instances are named `name` (see `transports`). */
+export type TransportConstructor = abstract new (...args: never[]) => { readonly name: TransportName };
 
 /** Events every transport emits; the engine Socket never asks which transport it has. */
 export interface TransportEvents {

@@ -11,6 +11,12 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint('/x', { path: '/socket.io' }).url).toBe('http://localhost/socket.io/');
   });
 
+  it('addTrailingSlash: false leaves the path without its trailing slash', () => {
+    expect(resolveEndpoint('http://h:3000', { addTrailingSlash: false }).url).toBe('http://h:3000/engine.io');
+    expect(resolveEndpoint('http://h:3000', { path: '/socket.io/', addTrailingSlash: false }).url).toBe('http://h:3000/socket.io');
+    expect(resolveEndpoint('http://h:3000', { path: '/socket.io', addTrailingSlash: true }).url).toBe('http://h:3000/socket.io/');
+  });
+
   it("resolves against the page's location", () => {
     vi.stubGlobal('location', { href: 'https://app.example:8443/chat/room?tab=1', protocol: 'https:', hostname: 'app.example', port: '8443' });
     const endpoint = resolveEndpoint(undefined, {});

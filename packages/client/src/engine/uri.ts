@@ -3,8 +3,8 @@ import type { SocketOptions } from './types.js';
 /** Where to connect, resolved from the uri and/or host/port/secure options. */
 export interface Endpoint {
   /**
-   * `http(s)://host:port/path/`, the path always with a trailing slash as the reference server
-   * expects. Also the fallback memory's key (one per origin + path).
+   * `http(s)://host:port/path/`, the path with a trailing slash as the reference server expects
+   * (unless `addTrailingSlash: false`). Also the fallback memory's key (one per origin + path).
    */
   readonly url: string;
   /** Query from the uri merged with options.query (options win), plus EIO=4, encoded. */
@@ -41,7 +41,7 @@ export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): E
   for (const [key, value] of Object.entries(opts.query ?? {})) query.set(key, value);
   query.set('EIO', '4');
   return {
-    url: `${secure ? 'https' : 'http'}://${hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname}${port === defaultPort ? '' : `:${port}`}${(opts.path ?? '/engine.io').replace(/\/$/, '')}/`,
+    url: `${secure ? 'https' : 'http'}://${hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname}${port === defaultPort ? '' : `:${port}`}${(opts.path ?? '/engine.io').replace(/\/$/, '')}${opts.addTrailingSlash === false ? '' : '/'}`,
     query: query.toString(),
     hostname: hostname.replace(/^\[(.*)\]$/, '$1'),
     port,

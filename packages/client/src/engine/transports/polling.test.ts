@@ -89,7 +89,7 @@ describe('polling transport', () => {
     const e = await err;
     expect(isEngineError(e) && e.status).toBe(400);
     expect(isEngineError(e) && e.code).toBe('POLL_HTTP_STATUS');
-    expect((await err).message).toBe('HTTP 400: Session ID unknown (are sticky sessions enabled?)');
+    expect((e as Error).message).toBe('HTTP 400: Session ID unknown (are sticky sessions enabled?)');
     expect(await reason).toBe('transport error');
   });
 

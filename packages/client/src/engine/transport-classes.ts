@@ -1,0 +1,146 @@
+import { isProtocolError, parseOpenPacketData } from '@switchback/protocol';
+import type { EnginePacket } from '@switchback/protocol';
+import { defaultWebSocket } from '#websocket-constructor';
+import { EventEmitter } from '../typed-events.js';
+import { defaultClock } from './clock.js';
+import { EngineTransport } from './transport.js';
+import type { TransportContext } from './transport.js';
+import type { SocketOptions, TransportEvents, TransportName, TransportState, WebSocketConstructorLike } from './types.js';
+import { resolveEndpoint } from './uri.js';
+
+/** What engine.io-client's transport constructors take: where to connect, and the Socket's options. */
+export interface TransportOptions extends SocketOptions {
+  hostname?: string;
+  port?: string | number;
+  secure?: boolean;
+  /** Used as given by uri() (the Socket adds the trailing slash before handing it to its transports). */
+  path?: string;
+  query?: Record<string, string>;
+  /** Ask for base64 instead of binary (`b64=1`). */
+  forceBase64?: boolean;
+  /** The engine Socket that owns this transport, if any (engine.io-client's `socket` option). */
+  socket?: unknown;
+}
+
+let stamps = 0;
+
+/** engine.io-client's query encoding: each key and value through encodeURIComponent. */
+function encodeQuery(query: Record<string, unknown>): string {
+  return Object.entries(query)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+    .join('&');
+}
+
+/**
+ * engine.io-client's standalone transport classes (`new transports.polling(opts)`, `uri()`,
+ * `doOpen()`), for code written against its public API. Each runs one of our transports underneath.
+ * In `transports: [...]` of a Socket, a class stands for its name: `[NodeXHR, NodeWebSocket]` is
+ * `['polling', 'websocket']`, with our implementation of each.
+ *
+ * These are not on the `io()` path: a bundle that does not import them does not carry them.
+ */
+export abstract class Transport extends EventEmitter<TransportEvents> {
+  readonly opts: TransportOptions;
+  readonly query: Record<string, string>;
+  readonly supportsBinary: boolean;
+  readonly socket: unknown;
+  #inner: EngineTransport | undefined;
+
+  constructor(opts: TransportOptions) {
+    super();
+    this.opts = opts;
+    this.query = opts.query ?? {};
+    this.socket = opts.socket;
+    this.supportsBinary = opts.forceBase64 !== true;
+  }
+
+  abstract get name(): TransportName;
+
+  get readyState(): TransportState {
+    return this.#inner?.state ?? 'idle';
+  }
+
+  get writable(): boolean {
+    return this.#inner?.writable ?? false;
+  }
+
+  /** The URL this transport connects to, built as engine.io-client builds it. */
+  uri(): string {
+    const { opts } = this;
+    const ws = this.name === 'websocket';
+    const secure = opts.secure === true;
+    const query: Record<string, unknown> = { ...this.query };
+    // The cache buster: on polling unless turned off, on the WebSocket only when asked for.
+    if (ws ? opts.timestampRequests === true : opts.timestampRequests !== false) {
+      stamps = (stamps + 1) % 1e6;
+      query[opts.timestampParam ?? 't'] = Date.now().toString(36) + stamps.toString(36);
+    }
+    if (!this.supportsBinary && (ws || query['sid'] === undefined)) query['b64'] = 1;
+    const host = opts.hostname ?? 'localhost';
+    const port = opts.port === undefined ? '' : String(opts.port);
+    const defaultPort = secure ? '443' : '80';
+    const encoded = encodeQuery(query);
+    return `${ws ? 'ws' : 'http'}${secure ? 's' : ''}://${host.includes(':') ? `[${host}]` : host}${
+      port !== '' && Number(port) !== Number(defaultPort) ? `:${port}` : ''
+    }${opts.path ?? ''}${encoded ? `?${encoded}` : ''}`;
+  }
+
+  /** Opens the transport (engine.io-client's name for the part its subclasses implement). */
+  doOpen(): void {
+    if (this.#inner) return;
+    const opts = this.opts;
+    const { url, query } = resolveEndpoint(undefined, opts);
+    const ctx: TransportContext = { opts, url, query, hint: '', clock: opts.clock ?? defaultClock, expired: () => false };
+    const inner = (this.#inner = new EngineTransport(this.name, ctx));
+    inner.on('open', () => this.emit('open'));
+    inner.on('packet', (packet) => {
+      // Without an engine Socket above us, the open packet's session is ours to carry on with.
+      if (packet.type === 'open' && typeof packet.data === 'string') {
+        const session = parseOpenPacketData(packet.data);
+        if (!isProtocolError(session)) inner.session = session;
+      }
+      this.emit('packet', packet);
+    });
+    inner.on('drain', () => this.emit('drain'));
+    inner.on('error', (err) => this.emit('error', err));
+    inner.on('close', (reason, description) => this.emit('close', reason, description));
+    const begin = (ctor: WebSocketConstructorLike | null | undefined): void => {
+      ctx.WebSocket = ctor;
+      if (inner.state === 'idle') inner.open();
+    };
+    const ctor = opts.WebSocket === undefined && this.name === 'websocket' ? defaultWebSocket() : opts.WebSocket;
+    if (ctor instanceof Promise) void ctor.then(begin);
+    else begin(ctor);
+  }
+
+  open(): this {
+    this.doOpen();
+    return this;
+  }
+
+  send(packets: readonly EnginePacket[]): void {
+    this.#inner?.send(packets);
+  }
+
+  close(): this {
+    this.#inner?.close();
+    return this;
+  }
+}
+
+/** Long polling (engine.io-client's XHR, NodeXHR and Fetch are all this one). */
+export class Polling extends Transport {
+  get name(): TransportName {
+    return 'polling';
+  }
+}
+
+/** The WebSocket transport (engine.io-client's WebSocket and NodeWebSocket). */
+export class WebSocketTransport extends Transport {
+  get name(): TransportName {
+    return 'websocket';
+  }
+}
+
+/** engine.io-client's `transports` export. */
+export const transports = { polling: Polling, websocket: WebSocketTransport };
