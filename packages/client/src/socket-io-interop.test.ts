@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from 'socket.io';
 import type { ExtendedError as ServerError, ServerOptions } from 'socket.io';
-import { io } from './index.js';
+import { NodeXHR, WebSocket, XHR, io } from './index.js';
 import type { Socket } from './socket.js';
 
 interface RefServer {
@@ -58,6 +58,20 @@ const modes = [
   { name: 'forced polling', transports: ['polling'] as Array<'websocket' | 'polling'>, expected: 'polling' },
   { name: 'default', transports: undefined, expected: 'websocket' },
 ];
+
+describe("socket.io-client's `transports: [XHR, WebSocket]` (engine.io-client's classes)", () => {
+  it.each([
+    [[XHR], 'polling'],
+    [[NodeXHR, WebSocket], 'polling'],
+    [[WebSocket, XHR], 'websocket'],
+  ] as const)('%#: connects to the socket.io server over %s', async (classes, name) => {
+    const ref = await serve();
+    const socket = io(`http://127.0.0.1:${ref.port}`, { forceNew: true, transports: [...classes], upgrade: false });
+    clients.push(socket);
+    await next(socket, 'connect');
+    expect(socket.io.engine.transport.name).toBe(name);
+  });
+});
 
 describe.each(modes)('against the socket.io server, $name', ({ transports, expected }) => {
   function connect(url: string, opts: Parameters<typeof io>[1] = {}): Socket {
