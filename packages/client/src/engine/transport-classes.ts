@@ -3,26 +3,21 @@ import type { EnginePacket } from '@switchback/protocol';
 import { defaultWebSocket } from '#websocket-constructor';
 import { EventEmitter } from '../typed-events.js';
 import { defaultClock } from './clock.js';
-import { EngineTransport } from './transport.js';
+import { EngineTransport, cacheBuster } from './transport.js';
 import type { TransportContext } from './transport.js';
 import type { SocketOptions, TransportEvents, TransportName, TransportState, WebSocketConstructorLike } from './types.js';
 import { resolveEndpoint } from './uri.js';
 
-/** What engine.io-client's transport constructors take: where to connect, and the Socket's options. */
+/**
+ * What engine.io-client's transport constructors take: the Socket's options (`hostname`, `port`,
+ * `secure`, `query`, and `path`, which uri() uses as given), and these.
+ */
 export interface TransportOptions extends SocketOptions {
-  hostname?: string;
-  port?: string | number;
-  secure?: boolean;
-  /** Used as given by uri() (the Socket adds the trailing slash before handing it to its transports). */
-  path?: string;
-  query?: Record<string, string>;
   /** Ask for base64 instead of binary (`b64=1`). */
   forceBase64?: boolean;
   /** The engine Socket that owns this transport, if any (engine.io-client's `socket` option). */
   socket?: unknown;
 }
-
-let stamps = 0;
 
 /** engine.io-client's query encoding: each key and value through encodeURIComponent. */
 function encodeQuery(query: Record<string, unknown>): string {
@@ -70,11 +65,8 @@ export abstract class Transport extends EventEmitter<TransportEvents> {
     const ws = this.name === 'websocket';
     const secure = opts.secure === true;
     const query: Record<string, unknown> = { ...this.query };
-    // The cache buster: on polling unless turned off, on the WebSocket only when asked for.
-    if (ws ? opts.timestampRequests === true : opts.timestampRequests !== false) {
-      stamps = (stamps + 1) % 1e6;
-      query[opts.timestampParam ?? 't'] = Date.now().toString(36) + stamps.toString(36);
-    }
+    const stamp = cacheBuster(ws, opts);
+    if (stamp) query[opts.timestampParam ?? 't'] = stamp;
     if (!this.supportsBinary && (ws || query['sid'] === undefined)) query['b64'] = 1;
     const host = opts.hostname ?? 'localhost';
     const port = opts.port === undefined ? '' : String(opts.port);

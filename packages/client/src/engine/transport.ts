@@ -41,17 +41,23 @@ export interface Driver {
 let stamps = 0;
 
 /**
- * The request URL: user query, EIO, transport, sid once known, and the cache buster (polling unless
- * timestampRequests is false, the WebSocket only when it is true: engine.io-client's defaults).
+ * The cache buster's value, or undefined when this transport's requests carry none: polling unless
+ * timestampRequests is false, the WebSocket only when it is true (engine.io-client's defaults). Time plus
+ * a counter, so two requests in the same millisecond differ.
  */
+export function cacheBuster(ws: boolean, opts: SocketOptions): string | undefined {
+  if (ws ? opts.timestampRequests !== true : opts.timestampRequests === false) return undefined;
+  stamps = (stamps + 1) % 1e6;
+  return Date.now().toString(36) + stamps.toString(36);
+}
+
+/** The request URL: user query, EIO, transport, sid once known, and the cache buster. */
 export function transportUrl(transport: EngineTransport, { opts, url, query, hint }: TransportContext): string {
   const ws = transport.name === 'websocket';
-  const stamp = ws ? opts.timestampRequests === true : opts.timestampRequests !== false;
-  // Time plus a counter, so two requests in the same millisecond differ.
-  stamps = (stamps + 1) % 1e6;
+  const stamp = cacheBuster(ws, opts);
   return `${ws ? url.replace(/^http/, 'ws') : url}?${query}&transport=${transport.name}${
     transport.session ? `&sid=${encodeURIComponent(transport.session.sid)}` : ws ? hint : ''
-  }${stamp ? `&${opts.timestampParam ?? 't'}=${Date.now().toString(36)}${stamps.toString(36)}` : ''}`;
+  }${stamp ? `&${opts.timestampParam ?? 't'}=${stamp}` : ''}`;
 }
 
 /**
