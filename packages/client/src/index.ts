@@ -57,7 +57,7 @@ export const protocol = 5;
 export { Manager, Socket, lookup as io, lookup as connect, lookup as default };
 export { Backoff } from './backoff.js';
 // socket.io-client re-exports these engine.io-client transport classes for `transports: [XHR, WebSocket]`.
-export { Fetch, NodeWebSocket, NodeXHR, WebSocket, XHR } from './engine/index.js';
+export { Fetch, NodeWebSocket, NodeXHR, WebSocket, WebTransport, XHR } from './engine/index.js';
 export type { BackoffOptions } from './backoff.js';
 export type { ManagerOptions, ManagerReservedEvents } from './manager.js';
 export type {

@@ -21,9 +21,13 @@ export {
   Polling as NodeXHR,
   Polling as XHR,
   Transport,
+  TransportError,
   WebSocketTransport,
   WebSocketTransport as NodeWebSocket,
   WebSocketTransport as WebSocket,
+  WebTransport,
+  installTimerFunctions,
+  nextTick,
   transports,
 } from './transport-classes.js';
 export type { TransportOptions } from './transport-classes.js';

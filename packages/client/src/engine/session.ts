@@ -61,7 +61,10 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   const ctx: TransportContext = { opts, url: key, query, hint: '', clock, expired: () => expired() };
 
   // A transport class (engine.io-client's style) stands for its name.
-  const list = (opts.transports ?? ['websocket', 'polling']).map((t) => (typeof t == 'string' ? t : (t.prototype as { name: TransportName }).name));
+  const list = (opts.transports ?? ['websocket', 'polling'])
+    .map((t) => (typeof t == 'string' ? t : (t.prototype as { name: string }).name))
+    // 'webtransport' (socket.io-client's third transport) and unknown names are skipped.
+    .filter((t): t is TransportName => t == 'websocket' || t == 'polling');
   let phase: Phase = IDLE;
   let session: OpenPacketData | undefined;
   let transport = create(list[0] ?? 'websocket');

@@ -2,7 +2,22 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EnginePacket } from '@switchback/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeWebSocket, NodeXHR, Polling, Socket, Transport, WebSocketTransport, transports } from './index.js';
+import { vi } from 'vitest';
+import {
+  EngineError,
+  NodeWebSocket,
+  NodeXHR,
+  Polling,
+  Socket,
+  Transport,
+  TransportError,
+  WebSocketTransport,
+  WebTransport,
+  installTimerFunctions,
+  nextTick,
+  transports,
+} from './index.js';
+import { WebTransport as ClientWebTransport } from '../index.js';
 import type { TransportOptions } from './index.js';
 import { startEngineServer } from './test-support/engine-server.js';
 import { waitFor } from './test-support/wait.js';
@@ -119,5 +134,82 @@ describe("engine.io-client's transport classes", () => {
       // Not rewritten in the caller's options.
       expect(options.transports).toEqual([Class]);
     }
+  });
+
+  it("skips 'webtransport' in `transports`, as a name or as the class: the next entry is tried first", async () => {
+    const s = await startEngineServer();
+    cleanups.push(() => s.close());
+    expect(ClientWebTransport).toBe(WebTransport);
+    expect(transports.webtransport).toBe(WebTransport);
+    for (const list of [['webtransport', 'websocket', 'polling'], [WebTransport, NodeWebSocket, NodeXHR]] as const) {
+      const socket = new Socket(s.url, { transports: [...list], fallbackMemory: false });
+      cleanups.push(() => void socket.close());
+      await waitFor(socket, 'open');
+      expect(socket.transport.name).toBe('websocket');
+    }
+    const socket = new Socket(s.url, { transports: ['webtransport'], fallbackMemory: false });
+    cleanups.push(() => void socket.close());
+    const err = await waitFor(socket, 'error');
+    expect(err).toBe('No transports available');
+  });
+
+  it('a WebTransport opened on its own fails with an error that says why', async () => {
+    const transport = new WebTransport(base);
+    expect(transport.name).toBe('webtransport');
+    const failed = new Promise<Error>((resolve) => transport.once('error', resolve));
+    transport.doOpen();
+    const err = await failed;
+    expect(err.message).toBe('WebTransport is not supported');
+    expect(err).toBeInstanceOf(TransportError);
+  });
+
+  it("TransportError takes engine.io-client's arguments, and our engine's transport failures are instances of it", async () => {
+    const made = new TransportError('xhr poll error', 400, { status: 400 });
+    expect(made).toBeInstanceOf(Error);
+    expect(made).toBeInstanceOf(TransportError);
+    expect(made).toMatchObject({ name: 'TransportError', type: 'TransportError', message: 'xhr poll error', description: 400, context: { status: 400 } });
+    // A refused connection: nothing listens on the port any more.
+    const http = createServer();
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    const socket = new Socket(`http://127.0.0.1:${port}`, { transports: ['polling'], fallbackMemory: false });
+    cleanups.push(() => void socket.close());
+    const err = await waitFor(socket, 'error');
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(new EngineError('probe error', { code: 'PROBE_ERROR', type: 'UpgradeError' })).not.toBeInstanceOf(TransportError);
+    expect(new Error('other')).not.toBeInstanceOf(TransportError);
+  });
+
+  it("installTimerFunctions and nextTick are engine.io-client's helpers", async () => {
+    const native: Record<string, unknown> = {};
+    const current: Record<string, unknown> = {};
+    vi.useFakeTimers();
+    try {
+      installTimerFunctions(native, { useNativeTimers: true });
+      installTimerFunctions(current, {});
+      let fired = 0;
+      (current['setTimeoutFn'] as typeof setTimeout)(() => (fired += 1), 10);
+      vi.advanceTimersByTime(10);
+      expect(fired).toBe(1);
+      // The native timers are the ones from before the fake timers were installed.
+      const handle = (native['setTimeoutFn'] as typeof setTimeout)(() => (fired += 1), 10);
+      vi.advanceTimersByTime(10);
+      expect(fired).toBe(1);
+      (native['clearTimeoutFn'] as typeof clearTimeout)(handle);
+    } finally {
+      vi.useRealTimers();
+    }
+    const order: string[] = [];
+    const ran = new Promise<void>((resolve) =>
+      nextTick(() => {
+        order.push('tick');
+        resolve();
+      }),
+    );
+    order.push('sync');
+    await ran;
+    expect(order).toEqual(['sync', 'tick']);
   });
 });

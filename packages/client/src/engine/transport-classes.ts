@@ -3,6 +3,7 @@ import type { EnginePacket } from '@switchback/protocol';
 import { defaultWebSocket } from '#websocket-constructor';
 import { EventEmitter } from '../typed-events.js';
 import { defaultClock } from './clock.js';
+import { EngineError, engineError } from './errors.js';
 import { EngineTransport, cacheBuster } from './transport.js';
 import type { TransportContext } from './transport.js';
 import type { SocketOptions, TransportEvents, TransportName, TransportState, WebSocketConstructorLike } from './types.js';
@@ -49,7 +50,7 @@ export abstract class Transport extends EventEmitter<TransportEvents> {
     this.supportsBinary = opts.forceBase64 !== true;
   }
 
-  abstract get name(): TransportName;
+  abstract get name(): TransportName | 'webtransport';
 
   get readyState(): TransportState {
     return this.#inner?.state ?? 'idle';
@@ -83,7 +84,7 @@ export abstract class Transport extends EventEmitter<TransportEvents> {
     const opts = this.opts;
     const { url, query } = resolveEndpoint(undefined, opts);
     const ctx: TransportContext = { opts, url, query, hint: '', clock: opts.clock ?? defaultClock, expired: () => false };
-    const inner = (this.#inner = new EngineTransport(this.name, ctx));
+    const inner = (this.#inner = new EngineTransport(this.name as TransportName, ctx));
     inner.on('open', () => this.emit('open'));
     inner.on('packet', (packet) => {
       // Without an engine Socket above us, the open packet's session is ours to carry on with.
@@ -134,5 +135,60 @@ export class WebSocketTransport extends Transport {
   }
 }
 
+/**
+ * engine.io-client's WebTransport class, so code that names it still loads. There is no WebTransport
+ * transport here: in `transports: [...]` it is skipped, and opened on its own it fails with an error.
+ */
+export class WebTransport extends Transport {
+  get name(): 'webtransport' {
+    return 'webtransport';
+  }
+
+  override doOpen(): void {
+    queueMicrotask(() => this.emit('error', engineError('NO_TRANSPORT', undefined, undefined, undefined, 'WebTransport is not supported')));
+  }
+}
+
 /** engine.io-client's `transports` export. */
-export const transports = { polling: Polling, websocket: WebSocketTransport };
+export const transports = { polling: Polling, websocket: WebSocketTransport, webtransport: WebTransport };
+
+/**
+ * engine.io-client's TransportError: `new TransportError(reason, description, context)`. Our engine's
+ * own transport failures are EngineErrors of type 'TransportError'; `instanceof TransportError` is true
+ * for them too.
+ */
+export class TransportError extends Error {
+  readonly type = 'TransportError';
+  readonly description: unknown;
+  readonly context: unknown;
+
+  constructor(reason: string, description?: unknown, context?: unknown) {
+    super(reason);
+    this.name = 'TransportError';
+    this.description = description;
+    this.context = context;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (value instanceof EngineError && value.type === 'TransportError');
+  }
+}
+
+const nativeSetTimeout = globalThis.setTimeout;
+const nativeClearTimeout = globalThis.clearTimeout;
+
+/**
+ * engine.io-client's helper: gives `obj` the `setTimeoutFn` / `clearTimeoutFn` its classes use, the
+ * timers of when this module loaded with `useNativeTimers` (not replaced by fake timers later), else
+ * the current global ones.
+ */
+export function installTimerFunctions(obj: Record<string, unknown>, opts: { useNativeTimers?: boolean }): void {
+  const [set, clear] = opts.useNativeTimers ? [nativeSetTimeout, nativeClearTimeout] : [globalThis.setTimeout, globalThis.clearTimeout];
+  obj['setTimeoutFn'] = set.bind(globalThis);
+  obj['clearTimeoutFn'] = clear.bind(globalThis);
+}
+
+/** engine.io-client's `nextTick`: runs `fn` in a microtask. */
+export function nextTick(fn: () => void): void {
+  void Promise.resolve().then(fn);
+}

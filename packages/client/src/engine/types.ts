@@ -48,8 +48,10 @@ export interface SocketOptions {
   /**
    * First entry is tried first; later ones are upgrades. Default ['websocket', 'polling']. A transport
    * class (engine.io-client's style: `[NodeXHR, NodeWebSocket]`, from this module) stands for its name.
+   * `'webtransport'` (or the `WebTransport` class) is accepted, as socket.io-client code has it, and
+   * skipped: there is no WebTransport transport here.
    */
-  transports?: Array<TransportName | TransportConstructor>;
+  transports?: Array<TransportName | 'webtransport' | TransportConstructor>;
   /**
    * engine.io-client's: when the first transport fails before the connection opens, try the next one of
    * `transports` (e.g. WebSocket after a refused polling handshake). Default false. A WebSocket first
@@ -100,7 +102,7 @@ export interface SocketOptions {
 }
 
 /** A transport class whose instances are named `name` (see `transports`). */
-export type TransportConstructor = abstract new (...args: never[]) => { readonly name: TransportName };
+export type TransportConstructor = abstract new (...args: never[]) => { readonly name: TransportName | 'webtransport' };
 
 /** Events every transport emits; the engine Socket never asks which transport it has. */
 export interface TransportEvents {
