@@ -32,6 +32,8 @@ export {
 } from './transport-classes.js';
 export type { TransportOptions } from './transport-classes.js';
 export { EngineError, isEngineError } from './errors.js';
+export { parse } from './parseuri.js';
+export type { ParsedUri } from './parseuri.js';
 export type { EngineErrorCode } from './errors.js';
 export {
   InMemoryFallbackMemory,
