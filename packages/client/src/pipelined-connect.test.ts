@@ -1,5 +1,6 @@
 // The namespace CONNECT is pipelined with the Engine.IO handshake: it leaves in the WebSocket's first
 // flight, before the open packet arrives, and a WebSocket that then stalls hands it to polling once.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { createConnection, createServer as createTcpServer } from 'node:net';
@@ -214,5 +215,79 @@ describe('the first CONNECT named in the WebSocket handshake (sbconnect)', () =>
     for (const ws of server.wss.clients) ws.terminate();
     await connected(socket);
     expect(server.urls.map(hintOf)).toEqual(['/', '/']);
+  });
+});
+
+/** Server frame (unmasked text, < 126 bytes). */
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
+}
+
+/**
+ * A hand-written Engine.IO server on a raw TCP socket: it answers the upgrade with the 101, the open
+ * packet, the CONNECT answer and a first event in a single write (as a Switchback server does for a
+ * `sbconnect` handshake), then records the client's frames.
+ */
+async function startOneWriteHandshake(): Promise<{ url: string; frames: string[]; gotFrame: Promise<void> }> {
+  const frames: string[] = [];
+  let onFrame: () => void = () => {};
+  const gotFrame = new Promise<void>((resolve) => (onFrame = resolve));
+  const sockets = new Set<TcpSocket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    let buffered = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (!upgraded) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        const key = /sec-websocket-key: *(\S+)/i.exec(buffered.subarray(0, end).toString())?.[1] ?? '';
+        buffered = buffered.subarray(end + 4);
+        upgraded = true;
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        socket.write(
+          Buffer.concat([
+            Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`),
+            textFrame('0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'),
+            textFrame('40{"sid":"s1"}'),
+            textFrame('42["hello","world"]'),
+          ]),
+        );
+      }
+      // Client frames are masked; these are small: 2 header bytes, 4 mask bytes, then the payload.
+      while (buffered.length >= 6 && buffered.length >= 6 + ((buffered[1] ?? 0) & 0x7f)) {
+        const length = (buffered[1] ?? 0) & 0x7f;
+        const mask = buffered.subarray(2, 6);
+        const payload = Buffer.from(buffered.subarray(6, 6 + length).map((byte, i) => byte ^ (mask[i % 4] ?? 0)));
+        if (((buffered[0] ?? 0) & 0x0f) === 1) frames.push(payload.toString());
+        buffered = buffered.subarray(6 + length);
+        onFrame();
+      }
+    });
+  });
+  const port = await listen(server);
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${port}`, frames, gotFrame };
+}
+
+describe('what arrives with the 101', () => {
+  it('is handled before the client writes: the first event comes before the CONNECT goes out, and the CONNECT still goes', async () => {
+    const server = await startOneWriteHandshake();
+    const socket = client(server.url);
+    const order: string[] = [];
+    socket.io.on('open', () => socket.io.engine.on('flush', () => order.push('flush')));
+    const hello = new Promise<unknown>((resolve) => socket.once('hello', resolve));
+    socket.on('connect', () => order.push('connect'));
+    socket.on('hello', () => order.push('hello'));
+    expect(await hello).toBe('world');
+    await server.gotFrame;
+    expect(order).toEqual(['connect', 'hello', 'flush']);
+    expect(server.frames).toEqual(['40']);
+    expect(socket.id).toBe('s1');
   });
 });

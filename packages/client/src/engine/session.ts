@@ -158,8 +158,10 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       });
     };
     // Pipelining: what the app wrote while opening (the namespace CONNECTs) goes out in the WebSocket's
-    // first flight, without waiting for the open packet.
-    on('open', flush);
+    // first flight, without waiting for the open packet. One microtask later: in Node, what arrived with
+    // the 101 (a Switchback server's open packet, CONNECT answer and first events) is handled first, so
+    // the write (a syscall) is not on the way to the app's first event.
+    on('open', scheduleFlush);
     on('packet', onPacket);
     on('drain', onDrain);
     on('error', (err) => {
@@ -286,7 +288,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     emit('handshake', data);
     emit('open');
     if (phase === CLOSED) return;
-    flush();
+    // As at 'open': after the packets that came with this one.
+    scheduleFlush();
     // While a fallback is remembered, the upgrade is tried once in the background per memory (per page
     // in browsers, per Manager in Node), not on every reconnect: a proxy that passes the probe and then
     // stalls would otherwise make the client flap between polling and a dying WebSocket forever.
