@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import { NodeStyleEmitter } from './node-emitter.js';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -40,7 +40,7 @@ export type { ConnectMiddleware } from './http-mount.js';
  * const engine = attach(httpServer, { path: '/engine.io/' });
  * engine.on('connection', (socket) => socket.send('hello'));
  */
-export class EngineServer extends EventEmitter<EngineServerEvents> {
+export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
   /** engine.io's `Server.errors`. */
   static readonly errors = EngineErrorCode;
   /** engine.io's `Server.errorMessages`. */

@@ -1,4 +1,5 @@
-import { EventEmitter } from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
+import { NodeStyleEmitter } from './node-emitter.js';
 import type { IncomingMessage } from 'node:http';
 import type { BinaryLike, EnginePacket, ProtocolError } from '@switchback/protocol';
 import { DUE, DelayQueue, NEXT, PREV, QUEUE } from './delay-queue.js';
@@ -138,7 +139,7 @@ export let sessionInternals!: SessionInternals;
  *   socket.on('close', (reason) => console.log(socket.id, reason));
  * });
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> {
+export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
   readonly id: string;
   readonly remoteAddress: string;
 
