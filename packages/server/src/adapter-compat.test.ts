@@ -6,7 +6,7 @@ import type { SocketPacket } from '@switchback/protocol';
 import { Adapter as SocketIoAdapter } from 'socket.io-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryAdapter } from './adapter.js';
-import type { AdapterConstructor, BroadcastOptions, Room } from './adapter.js';
+import type { BroadcastOptions, Room } from './adapter.js';
 import { Server } from './server.js';
 import type { Socket } from './socket.js';
 import { connectFakeSockets, openFakeSession } from './test-support.js';
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function setup(count: number): Promise<{ io: Server; conns: FakeEngineSocket[]; sockets: Socket[] }> {
-  const io = new Server({ adapter: SocketIoAdapter as unknown as AdapterConstructor });
+  const io = new Server({ adapter: SocketIoAdapter });
   servers.push(io);
   return { io, ...(await connectFakeSockets(io, count)) };
 }

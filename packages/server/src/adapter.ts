@@ -90,8 +90,11 @@ export interface AdapterEvents {
 /**
  * Room bookkeeping and packet delivery for one namespace. Every method may return a promise so that a
  * cluster adapter (Redis, ...) can implement it over the network; the in-memory one answers at once.
+ * The emitter is untyped here, as socket.io-adapter's is, so that its Adapter and the adapters built on
+ * it (Redis, cluster, ...) type-check as `adapter` options; InMemoryAdapter types its events
+ * (AdapterEvents).
  */
-export interface Adapter extends EventEmitter<AdapterEvents> {
+export interface Adapter extends EventEmitter {
   readonly nsp: AdapterNamespace;
   readonly rooms: Map<Room, Set<SocketId>>;
   readonly sids: Map<SocketId, Set<Room>>;

@@ -7,7 +7,7 @@ import type {
   DecorateAcknowledgements,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   EventNames,
-  EventNamesWithAck,
+  EventNamesWithError,
   EventParams,
   EventsMap,
   FirstNonErrorArg,
@@ -114,8 +114,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     return true;
   }
 
-  /** Promise form of emit() with acks: resolves with every response, rejects on timeout. */
-  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+  /**
+   * Promise form of emit() with acks: resolves with every response, rejects on timeout. Typed only
+   * after timeout() (as socket.io's): without a timeout, a client that never answers keeps it pending.
+   */
+  emitWithAck<Ev extends EventNamesWithError<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {

@@ -4,7 +4,7 @@ import { PacketType } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
 import { SessionAwareAdapter as SocketIoSessionAwareAdapter } from 'socket.io-adapter';
 import { InMemoryAdapter } from './adapter.js';
-import type { AdapterConstructor, AdapterNamespace, RestoredSession, SessionToPersist } from './adapter.js';
+import type { AdapterNamespace, RestoredSession, SessionToPersist } from './adapter.js';
 import { Server } from './server.js';
 import type { ServerOptions } from './server-options.js';
 import { SessionAwareAdapter } from './session-aware-adapter.js';
@@ -299,7 +299,7 @@ describe('connection state recovery: on', () => {
   });
 
   it("works with socket.io-adapter's SessionAwareAdapter (what cluster adapters build on)", async () => {
-    const io = server({ adapter: SocketIoSessionAwareAdapter as unknown as AdapterConstructor, connectionStateRecovery: {} });
+    const io = server({ adapter: SocketIoSessionAwareAdapter, connectionStateRecovery: {} });
     const first = await connect(io);
     await first.socket.join('r');
     io.emit('seen');

@@ -4,7 +4,6 @@ import { Adapter as SocketIoAdapter } from 'socket.io-adapter';
 import * as socketIoParser from 'socket.io-parser';
 import { PacketType } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
-import type { AdapterConstructor } from './adapter.js';
 import type { Server } from './server.js';
 import type { Parser } from './server-options.js';
 import { SessionAwareAdapter } from './session-aware-adapter.js';
@@ -186,7 +185,7 @@ describe('Server: the parser option', () => {
   });
 
   it('an adapter built on socket.io-adapter broadcasts with io.encoder, the parser\'s', async () => {
-    const io = makeServer({ parser: jsonParser, adapter: SocketIoAdapter as unknown as AdapterConstructor });
+    const io = makeServer({ parser: jsonParser, adapter: SocketIoAdapter });
     const a = await connect(io);
     const b = await connect(io);
     await a.socket.join('room');

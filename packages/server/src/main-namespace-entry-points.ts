@@ -9,6 +9,7 @@ import { StrictEventEmitter } from './typed-events.js';
 import type {
   AllButLast,
   AnyListener,
+  DecorateAcknowledgementsWithMultipleResponses,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   EventNames,
   EventNamesWithAck,
@@ -52,15 +53,15 @@ export abstract class MainNamespaceEntryPoints<
     return this;
   }
 
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.to(room);
   }
 
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.in(room);
   }
 
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.except(room);
   }
 
@@ -81,7 +82,10 @@ export abstract class MainNamespaceEntryPoints<
     return this.send(...args);
   }
 
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
     return this.sockets.serverSideEmit(ev, ...args);
   }
 
@@ -96,15 +100,15 @@ export abstract class MainNamespaceEntryPoints<
     return this.sockets.allSockets();
   }
 
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+  compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.compress(compress);
   }
 
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+  get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.volatile;
   }
 
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.local;
   }
 

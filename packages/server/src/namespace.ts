@@ -11,6 +11,7 @@ import type { ExtendedError } from './socket-types.js';
 import { StrictEventEmitter } from './typed-events.js';
 import type {
   AllButLast,
+  DecorateAcknowledgementsWithMultipleResponses,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   DefaultEventsMap,
   EventNames,
@@ -42,8 +43,6 @@ export type NamespaceMiddleware<
   socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
   next: (err?: ExtendedError) => void,
 ) => void;
-
-type Operator<EmitEvents extends EventsMap, SocketData> = BroadcastOperator<EmitEvents, SocketData>;
 
 /**
  * A communication channel multiplexed over the sessions: `/` (io.sockets) or any name from io.of().
@@ -109,16 +108,16 @@ export class Namespace<
     return this;
   }
 
-  to(room: Room | Room[]): Operator<EmitEvents, SocketData> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).to(room);
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().to(room);
   }
 
-  in(room: Room | Room[]): Operator<EmitEvents, SocketData> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).in(room);
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().in(room);
   }
 
-  except(room: Room | Room[]): Operator<EmitEvents, SocketData> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).except(room);
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().except(room);
   }
 
   /** Sends to every socket of the namespace. */
@@ -140,8 +139,14 @@ export class Namespace<
     return this.send(...args);
   }
 
-  /** Sends to the other servers of the cluster (needs a cluster adapter). */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+  /**
+   * Sends to the other servers of the cluster (needs a cluster adapter). With a callback last, it is called `(err, responses[])`
+   * once every server answered or the adapter's timeout passed.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
     if (RESERVED_EVENTS.has(ev) || ev === 'connection' || ev === 'new_namespace') {
       throw new Error(`"${String(ev)}" is a reserved event name`);
     }
@@ -173,16 +178,16 @@ export class Namespace<
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).allSockets();
   }
 
-  compress(compress: boolean): Operator<EmitEvents, SocketData> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).compress(compress);
+  compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().compress(compress);
   }
 
-  get volatile(): Operator<EmitEvents, SocketData> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).volatile;
+  get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().volatile;
   }
 
-  get local(): Operator<EmitEvents, SocketData> {
-    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter).local;
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.#operator().local;
   }
 
   /** Ack callbacks of the next emit get `(err, responses[])`. */
@@ -256,6 +261,11 @@ export class Namespace<
     } catch {
       return null;
     }
+  }
+
+  // As socket.io's: an ack given to a broadcast is called with every client's answer (an array per argument).
+  #operator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator(this.adapter);
   }
 
   #admit(

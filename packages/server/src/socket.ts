@@ -29,10 +29,6 @@ export type Event = [string, ...unknown[]];
 
 type Ack = (...args: unknown[]) => void;
 type PacketMiddleware = (event: Event, next: (err?: Error) => void) => void;
-type SocketBroadcast<EmitEvents extends EventsMap, SocketData> = BroadcastOperator<
-  DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-  SocketData
->;
 
 /**
  * One client's connection to one namespace.
@@ -200,24 +196,24 @@ export class Socket<
   }
 
   /** Broadcasts to `room`, leaving this socket out. */
-  to(room: Room | Room[]): SocketBroadcast<EmitEvents, SocketData> {
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#newBroadcastOperator().to(room);
   }
 
-  in(room: Room | Room[]): SocketBroadcast<EmitEvents, SocketData> {
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#newBroadcastOperator().in(room);
   }
 
-  except(room: Room | Room[]): SocketBroadcast<EmitEvents, SocketData> {
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#newBroadcastOperator().except(room);
   }
 
   /** Every socket of the namespace but this one. */
-  get broadcast(): SocketBroadcast<EmitEvents, SocketData> {
+  get broadcast(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#newBroadcastOperator();
   }
 
-  get local(): SocketBroadcast<EmitEvents, SocketData> {
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#newBroadcastOperator().local;
   }
 
@@ -481,7 +477,7 @@ export class Socket<
     for (const listener of this.#hooks.outgoing) listener.apply(this, data);
   }
 
-  #newBroadcastOperator(): SocketBroadcast<EmitEvents, SocketData> {
+  #newBroadcastOperator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     const flags = this.#flags;
     this.#flags = NO_FLAGS;
     // A fresh object, as before: adapters receive it and may write to it.

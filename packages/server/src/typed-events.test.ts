@@ -1,4 +1,6 @@
+import { Adapter as SocketIoAdapter } from 'socket.io-adapter';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { BroadcastOperator } from './broadcast.js';
 import { Server } from './server.js';
 import type { Socket } from './socket.js';
 import type { DisconnectReason } from './socket-types.js';
@@ -13,6 +15,7 @@ interface ServerToClient {
 }
 interface InterServer {
   sync: (version: number) => void;
+  count: (ack: (sockets: number) => void) => void;
 }
 interface Data {
   user: string;
@@ -56,6 +59,53 @@ describe('typed events', () => {
       expectTypeOf(socket.data).toEqualTypeOf<Data>();
       next();
     });
+    void io.close();
+  });
+
+  it('types broadcast acks as one answer per client, as socket.io does', () => {
+    const io = new Server<ClientToServer, ServerToClient, InterServer, Data>();
+    // Namespace, Server and Socket give the same operator type, so the three can be mixed.
+    interface ServerToClientBroadcast {
+      news: (headline: string, id: number) => void;
+      ask: (question: string, ack: (answer: number[]) => void) => void;
+    }
+    const nsp = io.of('/');
+    for (const emitter of [io, nsp]) {
+      expectTypeOf(emitter.to('r')).toEqualTypeOf<BroadcastOperator<ServerToClientBroadcast, Data>>();
+      expectTypeOf(emitter.except('r')).toEqualTypeOf<BroadcastOperator<ServerToClientBroadcast, Data>>();
+      expectTypeOf(emitter.volatile).toEqualTypeOf<BroadcastOperator<ServerToClientBroadcast, Data>>();
+      expectTypeOf(emitter.local).toEqualTypeOf<BroadcastOperator<ServerToClientBroadcast, Data>>();
+      expectTypeOf(emitter.compress(false)).toEqualTypeOf<BroadcastOperator<ServerToClientBroadcast, Data>>();
+    }
+    io.on('connection', (socket) => {
+      expectTypeOf(socket.broadcast).toEqualTypeOf<BroadcastOperator<ServerToClientBroadcast, Data>>();
+      const targets = Math.random() > 0.5 ? socket.to('r') : io.to('r');
+      targets.timeout(10).emit('ask', 'q?', (err, answers) => {
+        expectTypeOf(err).toEqualTypeOf<Error>();
+        expectTypeOf(answers).toEqualTypeOf<number[]>();
+      });
+    });
+    // Without timeout() a client that never answers would keep the promise pending: not offered.
+    // @ts-expect-error no event can be awaited without timeout()
+    void io.to('r').emitWithAck('ask', 'q?');
+    expectTypeOf(io.to('r').timeout(10).emitWithAck('ask', 'q?')).toEqualTypeOf<Promise<number[]>>();
+  });
+
+  it('types serverSideEmit acks as one answer per server, and socket.io-adapter adapters as options', () => {
+    const io = new Server<ClientToServer, ServerToClient, InterServer, Data>({ adapter: SocketIoAdapter });
+    io.serverSideEmit('count', (err, counts) => {
+      expectTypeOf(err).toEqualTypeOf<Error>();
+      expectTypeOf(counts).toEqualTypeOf<number[]>();
+    });
+    io.of('/admin').serverSideEmit('count', (err, counts) => expectTypeOf(counts).toEqualTypeOf<number[]>());
+    expectTypeOf(io.serverSideEmitWithAck('count')).toEqualTypeOf<Promise<number[]>>();
+    // @ts-expect-error sync takes no ack
+    void io.serverSideEmitWithAck('sync', 1);
+    io.adapter((nsp) => new SocketIoAdapter(nsp));
+    // Type-checked, never called: the namespaces would take the broken adapter at once.
+    // @ts-expect-error an adapter factory must return an adapter
+    const broken = (): unknown => io.adapter(() => 'nope');
+    expectTypeOf(broken).toBeFunction();
     void io.close();
   });
 });
