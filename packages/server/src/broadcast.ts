@@ -25,7 +25,17 @@ export interface RemoteSocket<EmitEvents extends EventsMap, SocketData> {
   join(room: Room | Room[]): Promise<void> | void;
   leave(room: Room): Promise<void> | void;
   disconnect(close?: boolean): unknown;
-  timeout(timeout: number): unknown;
+  /** The ack of the next emit gets `(err, answer)`, err when no answer came within `timeout` ms. */
+  timeout(timeout: number): RemoteSocketWithTimeout<DecorateAcknowledgements<EmitEvents>>;
+}
+
+/** What a fetched socket's timeout() returns: its emits wait for the answer up to the timeout. */
+export interface RemoteSocketWithTimeout<EmitEvents extends EventsMap> {
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  emitWithAck<Ev extends EventNamesWithError<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>>;
 }
 
 // Looser than the public signature: the ack, when present, is the last element.

@@ -9,7 +9,7 @@ export { Socket } from './socket.js';
 export type { Event } from './socket.js';
 export { Client } from './client.js';
 export { BroadcastOperator } from './broadcast.js';
-export type { RemoteSocket } from './broadcast.js';
+export type { RemoteSocket, RemoteSocketWithTimeout } from './broadcast.js';
 export { InMemoryAdapter, createAdapter } from './adapter.js';
 export { SessionAwareAdapter } from './session-aware-adapter.js';
 export type {

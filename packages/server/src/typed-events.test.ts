@@ -1,6 +1,6 @@
 import { Adapter as SocketIoAdapter } from 'socket.io-adapter';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { BroadcastOperator } from './broadcast.js';
+import type { BroadcastOperator, RemoteSocket } from './broadcast.js';
 import { Server } from './server.js';
 import type { Socket } from './socket.js';
 import type { DisconnectReason } from './socket-types.js';
@@ -89,6 +89,24 @@ describe('typed events', () => {
     // @ts-expect-error no event can be awaited without timeout()
     void io.to('r').emitWithAck('ask', 'q?');
     expectTypeOf(io.to('r').timeout(10).emitWithAck('ask', 'q?')).toEqualTypeOf<Promise<number[]>>();
+  });
+
+  it('types the sockets fetchSockets() finds, local or remote, and their timeout() acks', async () => {
+    const io = new Server<ClientToServer, ServerToClient, InterServer, Data>();
+    // Local sockets are handed out as they are, so a Socket must be usable as a RemoteSocket.
+    expectTypeOf<Socket<ClientToServer, ServerToClient, InterServer, Data>>().toExtend<RemoteSocket<ServerToClient, Data>>();
+    const [found] = await io.fetchSockets();
+    if (found) {
+      expectTypeOf(found.data).toEqualTypeOf<Data>();
+      found.timeout(10).emit('ask', 'q?', (err, answer) => {
+        expectTypeOf(err).toEqualTypeOf<Error>();
+        expectTypeOf(answer).toEqualTypeOf<number>();
+      });
+      expectTypeOf(found.timeout(10).emitWithAck('ask', 'q?')).toEqualTypeOf<Promise<number>>();
+      // @ts-expect-error news takes no ack
+      void found.timeout(10).emitWithAck('news', 'h', 1);
+    }
+    void io.close();
   });
 
   it('types serverSideEmit acks as one answer per server, and socket.io-adapter adapters as options', () => {
