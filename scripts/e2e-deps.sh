@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Installs (as root, from Debian) or checks everything the browser end-to-end tests need:
-# Chromium, nginx, squid, and the playwright-core devDependency that drives Chromium.
-# The e2e tests start their own nginx/squid on free 127.0.0.1 ports; the packaged services apt may
-# start (nginx on :80, squid on :3128) are stopped so nothing relies on them.
+# Installs (as root, from Debian) or checks what the tests that use real programs need.
+#   bash scripts/e2e-deps.sh         the browser end-to-end tests: Chromium, nginx, squid, and the
+#                                    playwright-core devDependency that drives Chromium
+#   bash scripts/e2e-deps.sh redis   the Redis adapter interop test: redis-server
+# The tests start their own nginx/squid/redis-server on free 127.0.0.1 ports; the packaged services apt
+# may start (nginx on :80, squid on :3128, redis on :6379) are stopped so nothing relies on them.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
+group=${1:-browser}
+case "$group" in
+  browser) NAMES=(chromium nginx squid) ;;
+  redis) NAMES=(redis-server) ;;
+  *) echo "e2e-deps: unknown group '$group' (browser or redis)" >&2; exit 2 ;;
+esac
+
 # binary name -> Debian package
-declare -A PACKAGES=([chromium]=chromium [nginx]=nginx [squid]=squid)
-declare -A PATHS=([chromium]="/usr/bin/chromium" [nginx]="/usr/sbin/nginx" [squid]="/usr/sbin/squid")
+declare -A PACKAGES=([chromium]=chromium [nginx]=nginx [squid]=squid [redis-server]=redis-server)
+declare -A PATHS=([chromium]="/usr/bin/chromium" [nginx]="/usr/sbin/nginx" [squid]="/usr/sbin/squid" [redis-server]="/usr/bin/redis-server")
 
 missing_packages() {
   local name
-  for name in chromium nginx squid; do
+  for name in "${NAMES[@]}"; do
     if [[ ! -x "${PATHS[$name]}" ]] && ! command -v "$name" >/dev/null 2>&1; then
       printf '%s ' "${PACKAGES[$name]}"
     fi
@@ -51,11 +60,17 @@ if [[ -n "$missing" ]]; then
   apt-get install -y $missing
   stop_packaged_service nginx
   stop_packaged_service squid
+  stop_packaged_service redis-server
   missing=$(missing_packages)
   if [[ -n "$missing" ]]; then
     echo "e2e-deps: still missing after apt-get install: $missing" >&2
     exit 1
   fi
+fi
+
+if [[ "$group" == redis ]]; then
+  echo "e2e-deps: ok: $(redis-server --version)"
+  exit 0
 fi
 
 if ! node -e "require.resolve('playwright-core')" >/dev/null 2>&1; then

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const INSTALL_HINT = 'run `bash scripts/e2e-deps.sh` as root, or `apt-get install -y chromium nginx squid`';
 
 /** The absolute path of a required binary; a missing one fails the test and says what to install. */
-export function requireBinary(name: string, candidates: readonly string[]): string {
+export function requireBinary(name: string, candidates: readonly string[], installHint = INSTALL_HINT): string {
   for (const path of candidates) {
     try {
       accessSync(path, constants.X_OK);
@@ -17,7 +17,7 @@ export function requireBinary(name: string, candidates: readonly string[]): stri
       // try the next one
     }
   }
-  throw new Error(`${name} is required by the e2e tests but was not found (looked in ${candidates.join(', ')}): ${INSTALL_HINT}`);
+  throw new Error(`${name} is required by these tests but was not found (looked in ${candidates.join(', ')}): ${installHint}`);
 }
 
 /** A free TCP port on 127.0.0.1 (asked from the kernel, then released for the child to bind). */
