@@ -1,14 +1,16 @@
 // Two servers joined by @socket.io/redis-adapter over a real redis-server on 127.0.0.1: a cluster of two
 // Switchback servers, and a mixed one of Switchback and socket.io 4 (packets cross Redis in the
-// adapter's encoding, so each side must read the other's). Needs redis-server:
+// adapter's encoding, so each side must read the other's). Then connection state recovery across
+// servers with @socket.io/redis-streams-adapter, behind a load balancer without stickiness. Needs redis-server:
 // `bash scripts/e2e-deps.sh redis` installs it from Debian when run as root.
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Socket as TcpSocket } from 'node:net';
 import { join } from 'node:path';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { io as switchbackIo } from '@switchback/client';
 import type { Socket as ClientSocket } from '@switchback/client';
-import { Server } from '@switchback/server';
+import { Server, type ServerOptions } from '@switchback/server';
 import { createClient } from 'redis';
 import { Server as ReferenceServer } from 'socket.io';
 import { io as referenceIo } from 'socket.io-client';
@@ -54,17 +56,26 @@ afterAll(async () => {
   if (redisDir) await removeDir(redisDir);
 });
 
-async function startNode(impl: Implementation, redisClients: RedisClient[]): Promise<ClusterNode> {
-  const pub = createClient({ url: `redis://127.0.0.1:${redis.port}` });
-  const sub = pub.duplicate();
-  await Promise.all([pub.connect(), sub.connect()]);
-  redisClients.push(pub, sub);
-  const adapter = createAdapter(pub, sub, { requestsTimeout: 2000 });
+async function connectRedis(redisClients: RedisClient[]) {
+  const client = createClient({ url: `redis://127.0.0.1:${redis.port}` });
+  await client.connect();
+  redisClients.push(client);
+  return client;
+}
+
+/** A node with the pub/sub adapter (@socket.io/redis-adapter). */
+async function startPubSubNode(impl: Implementation, redisClients: RedisClient[]): Promise<ClusterNode> {
+  const pub = await connectRedis(redisClients);
+  const sub = await connectRedis(redisClients);
+  return startNode(impl, { adapter: createAdapter(pub, sub, { requestsTimeout: 2000 }) });
+}
+
+async function startNode(impl: Implementation, options: Partial<ServerOptions>): Promise<ClusterNode> {
   const http: HttpServer = createServer();
   const io =
     impl === 'switchback'
-      ? new Server(http, { adapter })
-      : (new ReferenceServer(http, { adapter }) as unknown as Server);
+      ? new Server(http, options)
+      : (new ReferenceServer(http, options as ConstructorParameters<typeof ReferenceServer>[1]) as unknown as Server);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
     impl,
@@ -101,8 +112,8 @@ describe.each([
   let onB: ClientSocket;
 
   beforeAll(async () => {
-    a = await startNode(implA, redisClients);
-    b = await startNode(implB, redisClients);
+    a = await startPubSubNode(implA, redisClients);
+    b = await startPubSubNode(implB, redisClients);
     a.io.on('connection', (socket) => {
       void socket.join('room-a');
       socket.data = { node: 'a' };
@@ -216,5 +227,100 @@ describe.each([
     a.io.in('doomed').disconnectSockets(true);
     expect((await closed)[0]).toBe('io server disconnect');
     expect(onB.connected).toBe(true);
+  });
+});
+
+/** A TCP load balancer with no stickiness: new connections go to the current target; cut() drops all. */
+async function startBalancer(firstTarget: number): Promise<{ url: string; target: number; cut(): void; close(): Promise<void> }> {
+  const open = new Set<TcpSocket>();
+  const balancer = {
+    url: '',
+    target: firstTarget,
+    cut() {
+      for (const socket of open) socket.destroy();
+    },
+    close: () => new Promise<void>((resolve) => {
+      balancer.cut();
+      server.close(() => resolve());
+    }),
+  };
+  const server = createTcpServer((inbound) => {
+    const outbound = tcpConnect(balancer.target, '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    inbound.once('close', () => outbound.destroy());
+    outbound.once('close', () => inbound.destroy());
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  balancer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return balancer;
+}
+
+describe.each([
+  ['from a Switchback server to another', 'switchback', 'switchback'],
+  ['from a Switchback server to a socket.io server', 'switchback', 'socket.io'],
+  ['from a socket.io server to a Switchback server', 'socket.io', 'switchback'],
+] as const)('connection state recovery with @socket.io/redis-streams-adapter, %s', (_name, implA, implB) => {
+  it('restores the session, its rooms and the packets missed, on the server the balancer picks next', async () => {
+    const redisClients: RedisClient[] = [];
+    const nodes: ClusterNode[] = [];
+    const recoveryOf = async (impl: Implementation) => {
+      const client = await connectRedis(redisClients);
+      const node = await startNode(impl, {
+        adapter: createStreamsAdapter(client),
+        connectionStateRecovery: { maxDisconnectionDuration: 10_000 },
+      });
+      nodes.push(node);
+      return { ...node, redis: client };
+    };
+    const a = await recoveryOf(implA);
+    const b = await recoveryOf(implB);
+    const balancer = await startBalancer(Number(new URL(a.url).port));
+    const socket = switchbackIo(balancer.url, { forceNew: true, reconnection: false });
+    try {
+      const seenByB: Array<{ recovered: boolean; rooms: string[] }> = [];
+      a.io.on('connection', (s) => void s.join('team'));
+      b.io.on('connection', (s) => seenByB.push({ recovered: s.recovered, rooms: [...s.rooms] }));
+      const serverSide = once<[{ id: string } & NodeJS.EventEmitter]>(a.io, 'connection');
+      await once(socket, 'connect');
+      const [onA] = await serverSide;
+      const firstId = socket.id;
+      const first = once(socket, 'news');
+      a.io.to('team').emit('news', 1);
+      await first;
+
+      // The connection is cut; the balancer sends the next one to B.
+      const gone = once(onA, 'disconnect');
+      balancer.target = Number(new URL(b.url).port);
+      balancer.cut();
+      await gone;
+      a.io.to('team').emit('news', 2);
+      // A's adapter wrote the session and the packet to Redis on its own connection: one more round
+      // trip there and both are stored.
+      await a.redis.ping();
+
+      const missed = once(socket, 'news');
+      socket.connect();
+      await once(socket, 'connect');
+      // With recovery on, each event carries its stream offset last (the client keeps it for next time).
+      const offset = expect.stringMatching(/^\d+-\d+$/);
+      expect(await missed).toEqual([2, offset]);
+      expect(socket.recovered).toBe(true);
+      expect(socket.id).toBe(firstId);
+      expect(seenByB).toEqual([{ recovered: true, rooms: expect.arrayContaining([firstId, 'team']) }]);
+      // The restored socket is in its room on B.
+      const again = once(socket, 'news');
+      b.io.to('team').emit('news', 3);
+      expect(await again).toEqual([3, offset]);
+    } finally {
+      socket.io.disconnect();
+      await balancer.close();
+      await Promise.all(nodes.map((node) => node.close()));
+      await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
+    }
   });
 });
