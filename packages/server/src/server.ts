@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import { encodeSocketPacket } from '@switchback/protocol';
 import type { SocketPacket } from '@switchback/protocol';
@@ -21,7 +22,9 @@ import { ParentNamespace } from './parent-namespace.js';
 import type { ParentNspNameMatchFn } from './parent-namespace.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
-type AttachTarget = HttpServer | HttpsServer | number | string;
+/** What the Server attaches to: as socket.io's, an HTTP/2 server too (its HTTP/1.1 side: allowHTTP1). */
+type NodeServer = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
+type AttachTarget = NodeServer | number | string;
 type Express = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
 /**
@@ -48,7 +51,7 @@ export class Server<
   /** The options given to the constructor. */
   readonly opts: Partial<ServerOptions>;
   /** The last http server attached (closed by close()). */
-  httpServer: HttpServer | HttpsServer | undefined;
+  httpServer: NodeServer | undefined;
 
   /** @internal */
   readonly _nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -167,7 +170,7 @@ export class Server<
       );
     }
     this.#mergeAttachOptions(opts);
-    let server: HttpServer | HttpsServer;
+    let server: NodeServer;
     if (typeof srv === 'number' || typeof srv === 'string') {
       const port = Number(srv);
       server = createServer((_req, res) => {
@@ -208,7 +211,7 @@ export class Server<
   }
 
   /** Listens only for WebSocket upgrades under the path on `httpServer` (Express style). */
-  attachUpgrade(httpServer: HttpServer | HttpsServer): this {
+  attachUpgrade(httpServer: NodeServer): this {
     this.httpServer ??= httpServer;
     this.engine.attachUpgrade(httpServer as HttpServer);
     return this;
@@ -321,6 +324,6 @@ export class Server<
   }
 }
 
-function isListenable(value: object): value is HttpServer | HttpsServer {
+function isListenable(value: object): value is NodeServer {
   return typeof (value as { listen?: unknown }).listen === 'function';
 }

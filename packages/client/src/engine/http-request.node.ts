@@ -4,6 +4,7 @@ import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { fetchRequest } from './http-request.js';
+import { tlsOptionsOf } from './tls-options.js';
 import type { HttpRequest, HttpRequestInit, HttpResponseText, PendingHttpRequest } from './http-request.js';
 
 /**
@@ -101,6 +102,8 @@ function startNodeRequest(url: string, init: HttpRequestInit): PendingHttpReques
     agent: agentFor(target.secure, init.opts.agent),
   };
   if (target.auth !== undefined) options.auth = target.auth;
+  // The agent keys its pool by these too, so sockets with other TLS settings are not shared.
+  if (target.secure) Object.assign(options, tlsOptionsOf(init.opts));
   const jar = jarOf(init.opts);
   if (jar !== undefined && jar.size > 0) options.headers = { ...options.headers, Cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') };
   const req: ClientRequest = target.secure ? httpsRequest(options) : httpRequest(options);

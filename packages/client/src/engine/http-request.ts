@@ -1,12 +1,12 @@
-import type { SocketOptions } from './types.js';
+import type { SocketOptions, TlsOptions } from './types.js';
 
 /** One polling request as the transport hands it to the platform's request path. */
 export interface HttpRequestInit {
   readonly method: 'GET' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | undefined;
-  /** The Socket's options: `fetch`, `withCredentials`, and in Node `agent` and `autoUnref`. */
-  readonly opts: Pick<SocketOptions, 'agent' | 'autoUnref' | 'fetch' | 'withCredentials'>;
+  /** The Socket's options: `fetch`, `withCredentials`, and in Node `agent`, `autoUnref` and the TLS options. */
+  readonly opts: Pick<SocketOptions, 'agent' | 'autoUnref' | 'fetch' | 'withCredentials'> & TlsOptions;
 }
 
 export interface HttpResponseText {

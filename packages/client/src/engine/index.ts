@@ -45,6 +45,7 @@ export type {
   Clock,
   FallbackMemory,
   SocketOptions,
+  TlsOptions,
   Transport as TransportLike,
   TransportConstructor,
   TransportEvents,

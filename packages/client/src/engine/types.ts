@@ -39,7 +39,22 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-export interface SocketOptions {
+/**
+ * Node only, under engine.io-client's names: the TLS settings of the `https:` polling requests and of the
+ * `wss:` WebSocket (passed to node:https and to `ws`), e.g. `ca` for a private CA or `rejectUnauthorized:
+ * false` for a self-signed test server. Browsers use their own trust store and ignore them.
+ */
+export interface TlsOptions {
+  pfx?: string | Uint8Array;
+  key?: string | Uint8Array;
+  passphrase?: string;
+  cert?: string | Uint8Array;
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  ciphers?: string;
+  rejectUnauthorized?: boolean;
+}
+
+export interface SocketOptions extends TlsOptions {
   /** '/engine.io' by default (the socket layer passes '/socket.io'). */
   path?: string;
   /** engine.io-client's: `false` requests `/engine.io?…` instead of `/engine.io/?…`. Default true. */

@@ -1,5 +1,6 @@
 /// <reference types="node" />
-import type { Clock, WebSocketConstructorLike, WebSocketLike } from './types.js';
+import { tlsOptionsOf } from './tls-options.js';
+import type { Clock, TlsOptions, WebSocketConstructorLike, WebSocketLike } from './types.js';
 import type { WebSocketExtras } from './websocket-constructor.js';
 
 function isConstructor(value: unknown): value is WebSocketConstructorLike {
@@ -35,8 +36,12 @@ async function loadWs(): Promise<WebSocketConstructorLike | undefined> {
   }
 }
 
-/** ws-style constructor that also takes per-connection options (headers, agent). */
-type ConstructorWithOptions = new (url: string, protocols: string[], options: { headers?: Record<string, string>; agent?: unknown }) => WebSocketLike;
+/** ws-style constructor that also takes per-connection options (headers, agent, TLS options). */
+type ConstructorWithOptions = new (
+  url: string,
+  protocols: string[],
+  options: TlsOptions & { headers?: Record<string, string>; agent?: unknown },
+) => WebSocketLike;
 
 /** The `ws` package keeps its net.Socket as `_socket`; other constructors have none. */
 function unrefSocket(ws: WebSocketLike): void {
@@ -51,11 +56,13 @@ export function webSocketOpened(ws: WebSocketLike, opts: { autoUnref?: boolean }
   if (opts.autoUnref === true) unrefSocket(ws);
 }
 
-/** Node build: `ws` reads headers and agent from its third argument. */
+/** Node build: `ws` reads headers, agent and TLS options (node:https's) from its third argument. */
 export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extras: WebSocketExtras): WebSocketLike {
   const { extraHeaders, agent } = extras;
-  if (extraHeaders === undefined && agent === undefined) return new Ctor(url);
+  const tls = tlsOptionsOf(extras);
+  if (extraHeaders === undefined && agent === undefined && tls === undefined) return new Ctor(url);
   return new (Ctor as unknown as ConstructorWithOptions)(url, [], {
+    ...tls,
     ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
     ...(agent === undefined ? {} : { agent }),
   });

@@ -1,7 +1,7 @@
-import type { Clock, WebSocketConstructorLike, WebSocketLike } from './types.js';
+import type { Clock, TlsOptions, WebSocketConstructorLike, WebSocketLike } from './types.js';
 
-/** What the Node build passes to `ws`; a browser WebSocket takes neither headers nor an agent. */
-export interface WebSocketExtras {
+/** What the Node build passes to `ws`; a browser WebSocket takes neither headers, an agent nor TLS options. */
+export interface WebSocketExtras extends TlsOptions {
   readonly extraHeaders?: Readonly<Record<string, string>> | undefined;
   readonly agent?: unknown;
 }
