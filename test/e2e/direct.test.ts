@@ -28,3 +28,22 @@ it('direct connection: WebSocket, chat both ways (script-tag and ES module build
     }
   });
 });
+
+it('direct connection: WebSocket subprotocols offered by the page reach the server, which picks one', async () => {
+  const app = cleanup.use(await startChatServer());
+  const offered: unknown[] = [];
+  app.io.on('connection', (socket) => offered.push(socket.request.headers['sec-websocket-protocol']));
+  const browser = await launchChromium();
+  cleanup.defer(() => browser.close());
+  const scenario = new Scenario('direct-protocols');
+  await scenario.run(async () => {
+    const context = await browser.newContext();
+    // Chromium fails the WebSocket if the server does not answer with one of the offered protocols.
+    const chat = await scenario.open(context, `${app.url}/?webSocketTimeout=1000&protocols=chat.v1,token.abc`);
+    expect(await chat.connected()).toBe('websocket');
+    await expectChatBothWays(app, chat, 'direct protocols');
+    expect((await chat.state()).transports).toEqual(['websocket']);
+    expect(offered).toEqual(['chat.v1, token.abc']);
+    await context.close();
+  });
+});

@@ -8,6 +8,7 @@ window.startChatApp = function startChatApp(io) {
   const params = new URLSearchParams(location.search);
   const options = {};
   if (params.has('webSocketTimeout')) options.webSocketTimeout = Number(params.get('webSocketTimeout'));
+  if (params.has('protocols')) options.protocols = params.get('protocols').split(',');
   const byId = (id) => document.getElementById(id);
   const state = {
     connectMs: undefined,

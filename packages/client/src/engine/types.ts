@@ -84,6 +84,10 @@ export interface SocketOptions extends TlsOptions {
   /** How long a remembered fallback lasts. Default one hour. */
   fallbackTtl?: number;
   extraHeaders?: Record<string, string>;
+  /** WebSocket subprotocols offered in the handshake (`Sec-WebSocket-Protocol`), as engine.io-client's. */
+  protocols?: string | string[];
+  /** Node: the `ws` client's permessage-deflate offer (`false` to offer none). Default ws's. */
+  perMessageDeflate?: boolean | Record<string, unknown>;
   /**
    * Options for one transport only, over the others: `{ polling: { extraHeaders: { ... } } }`. A `query`
    * here is merged into that transport's URLs (over `query`).

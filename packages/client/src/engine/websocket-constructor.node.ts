@@ -36,11 +36,11 @@ async function loadWs(): Promise<WebSocketConstructorLike | undefined> {
   }
 }
 
-/** ws-style constructor that also takes per-connection options (headers, agent, TLS options). */
+/** ws-style constructor that also takes per-connection options (headers, agent, TLS, compression). */
 type ConstructorWithOptions = new (
   url: string,
-  protocols: string[],
-  options: TlsOptions & { headers?: Record<string, string>; agent?: unknown },
+  protocols: string | string[],
+  options: TlsOptions & { headers?: Record<string, string>; agent?: unknown; perMessageDeflate?: unknown },
 ) => WebSocketLike;
 
 /** The `ws` package keeps its net.Socket as `_socket`; other constructors have none. */
@@ -56,15 +56,18 @@ export function webSocketOpened(ws: WebSocketLike, opts: { autoUnref?: boolean }
   if (opts.autoUnref === true) unrefSocket(ws);
 }
 
-/** Node build: `ws` reads headers, agent and TLS options (node:https's) from its third argument. */
+/** Node build: `ws` reads headers, agent, TLS options (node:https's) and compression from its third argument. */
 export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extras: WebSocketExtras): WebSocketLike {
-  const { extraHeaders, agent } = extras;
+  const { protocols, extraHeaders, agent, perMessageDeflate } = extras;
   const tls = tlsOptionsOf(extras);
-  if (extraHeaders === undefined && agent === undefined && tls === undefined) return new Ctor(url);
-  return new (Ctor as unknown as ConstructorWithOptions)(url, [], {
+  if (extraHeaders === undefined && agent === undefined && tls === undefined && perMessageDeflate === undefined) {
+    return new Ctor(url, protocols);
+  }
+  return new (Ctor as unknown as ConstructorWithOptions)(url, protocols ?? [], {
     ...tls,
     ...(extraHeaders === undefined ? {} : { headers: { ...extraHeaders } }),
     ...(agent === undefined ? {} : { agent }),
+    ...(perMessageDeflate === undefined ? {} : { perMessageDeflate }),
   });
 }
 

@@ -1,9 +1,11 @@
 import type { Clock, TlsOptions, WebSocketConstructorLike, WebSocketLike } from './types.js';
 
-/** What the Node build passes to `ws`; a browser WebSocket takes neither headers, an agent nor TLS options. */
+/** What the WebSocket is opened with: a browser's takes only the subprotocols; the Node build passes the rest to `ws`. */
 export interface WebSocketExtras extends TlsOptions {
+  readonly protocols?: string | string[] | undefined;
   readonly extraHeaders?: Readonly<Record<string, string>> | undefined;
   readonly agent?: unknown;
+  readonly perMessageDeflate?: boolean | Record<string, unknown> | undefined;
 }
 
 /**
@@ -15,9 +17,9 @@ export function defaultWebSocket(): WebSocketConstructorLike | undefined | Promi
   return typeof candidate === 'function' ? (candidate as WebSocketConstructorLike) : undefined;
 }
 
-/** Browser build: a plain `new WebSocket(url)` (engine.io-client's browser transport does the same). */
-export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, _extras: WebSocketExtras): WebSocketLike {
-  return new Ctor(url);
+/** Browser build: `new WebSocket(url, protocols)`, as engine.io-client's browser transport. */
+export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extras: WebSocketExtras): WebSocketLike {
+  return new Ctor(url, extras.protocols);
 }
 
 /** Browser build: nothing to do once a WebSocket opened (Node unrefs its socket for `autoUnref`). */
