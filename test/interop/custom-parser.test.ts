@@ -1,7 +1,8 @@
-// Socket.IO interop with a custom parser: the real socket.io-client 4.8 with socket.io-msgpack-parser
-// against Switchback's server given the same `parser` (and, as the baseline, against socket.io's),
-// over polling, WebSocket and an upgrade: connect, events and acks both ways, binary, rooms, middleware
-// refusal. The wire must carry msgpack (binary messages), not the default text format.
+// Socket.IO interop with a custom parser, socket.io-msgpack-parser on both ends: the real
+// socket.io-client 4.8 against Switchback's server, our client against socket.io's server and against
+// ours (and, as the baseline, socket.io-client against socket.io), over polling, WebSocket and an
+// upgrade: connect, events and acks both ways, binary, rooms, middleware refusal. The wire must carry
+// msgpack (binary messages), not the default text format.
 import type { Socket as ClientSocket } from '@switchback/client';
 import type { Socket as ServerSocket } from '@switchback/server';
 import * as msgpackParser from 'socket.io-msgpack-parser';
@@ -9,11 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { once } from '../helpers/wait.js';
 import { directions, modes, startPair, type ClientOptions, type Direction, type Mode, type SocketPair } from './socket-peers.js';
 
-const withReferenceClient = directions.filter((direction) => direction.client === 'reference');
-const matrix = withReferenceClient.flatMap((direction) => modes.map((mode) => ({ direction, mode, label: `${direction.name}, ${mode}` })));
+const allDirections: Direction[] = [
+  ...directions,
+  { name: 'switchback client -> switchback server', server: 'switchback', client: 'switchback' },
+];
+const matrix = allDirections.flatMap((direction) => modes.map((mode) => ({ direction, mode, label: `${direction.name}, ${mode}` })));
 
-// socket.io-client's option; the pair's option type is Switchback's client's, which has no parser.
-const clientOptions = { parser: msgpackParser } as ClientOptions;
+const clientOptions: ClientOptions = { parser: msgpackParser };
 
 let pair: SocketPair | undefined;
 afterEach(async () => {

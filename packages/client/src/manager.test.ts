@@ -158,6 +158,54 @@ describe('Manager', () => {
     expect(fakes.engines).toHaveLength(2);
   });
 
+  it('uses the `parser` option: its Encoder for writes, a Decoder per connection, and a throwing add() is a parse error', () => {
+    const decoders: Array<{ destroyed: boolean }> = [];
+    const written: unknown[] = [];
+    class Encoder {
+      encode(packet: unknown): string[] {
+        written.push(packet);
+        return [`custom:${JSON.stringify(packet)}`];
+      }
+    }
+    class Decoder {
+      destroyed = false;
+      #listener: ((packet: unknown) => void) | undefined;
+      constructor() {
+        decoders.push(this);
+      }
+      on(_event: 'decoded', listener: (packet: unknown) => void): this {
+        this.#listener = listener;
+        return this;
+      }
+      add(chunk: unknown): void {
+        if (chunk === 'bad') throw new Error('cannot decode');
+        this.#listener?.(JSON.parse(String(chunk)));
+      }
+      destroy(): void {
+        this.destroyed = true;
+      }
+    }
+    const { manager, fakes } = setup({ randomizationFactor: 0, parser: { Encoder, Decoder } });
+    const packets = vi.fn();
+    const close = vi.fn();
+    manager.on('packet', packets);
+    manager.on('close', close);
+    manager._w({ type: PacketType.EVENT, nsp: '/', data: ['hi'], options: { compress: false } });
+    // The codec gets the packet without our write options; the engine gets what it returned.
+    expect(written).toEqual([{ type: PacketType.EVENT, nsp: '/', data: ['hi'] }]);
+    expect(fakes.last().compressFlags).toEqual([false]);
+    fakes.last().open();
+    fakes.last().emit('data', JSON.stringify({ type: PacketType.EVENT, nsp: '/', data: ['from server'] }));
+    expect(packets).toHaveBeenCalledWith({ type: PacketType.EVENT, nsp: '/', data: ['from server'] });
+    fakes.last().emit('data', 'bad');
+    expect(close).toHaveBeenCalledWith('parse error', expect.objectContaining({ message: 'cannot decode' }));
+    expect(decoders.map((d) => d.destroyed)).toEqual([true]);
+    vi.advanceTimersByTime(1000);
+    fakes.last().open();
+    expect(decoders).toHaveLength(2);
+    manager.disconnect();
+  });
+
   it("decodes the engine's 'data' events (socket.io-client's): bad data closes the engine and reconnects", () => {
     const { manager, fakes } = setup({ randomizationFactor: 0 });
     const close = vi.fn();

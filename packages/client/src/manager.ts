@@ -1,5 +1,5 @@
 import { SocketPacketDecoder, encodeSocketPacket, isProtocolError } from '@switchback/protocol';
-import type { SocketPacket } from '@switchback/protocol';
+import type { BinaryLike, Parser, ParserEncoder, SocketPacket } from '@switchback/protocol';
 import { Socket as Engine } from './engine/index.js';
 import { defaultClock } from './engine/clock.js';
 import { managerFallbackMemory } from './engine/fallback-memory.js';
@@ -37,6 +37,12 @@ export interface ManagerOptions extends EngineOptions {
    * time: fake timers an app installs later (in its tests) then leave the connection alone. Default false.
    */
   useNativeTimers: boolean;
+  /**
+   * A packet codec with socket.io-parser's interface (`{ Encoder, Decoder }`, e.g.
+   * `require('socket.io-msgpack-parser')`), as socket.io-client's; the server must use the same one.
+   * Default: the built-in JSON + binary attachments codec.
+   */
+  parser: Parser;
   /** Creates the engine connection (tests inject an in-memory one). Default: the Switchback engine. */
   createEngine: (uri: string | undefined, opts: EngineOptions) => Engine;
 }
@@ -105,6 +111,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
   #stopped = false;
   /** Reconnect attempts since the last success (the backoff exponent). */
   #attempts = 0;
+  /** The `parser` option's encoder; undefined for the built-in codec. */
+  #encoder: ParserEncoder | undefined;
   /**
    * The values of the six option methods below, by index: one tuple and one accessor instead of six
    * fields and six bodies (size).
@@ -126,6 +134,7 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     // One memory per Manager outside browsers, so its reconnects skip a WebSocket that failed before.
     o.fallbackMemory ??= managerFallbackMemory();
     this.#uri = uri;
+    if (o.parser) this.#encoder = new o.parser.Encoder();
     this.#v = [
       o.reconnection !== false,
       o.reconnectionAttempts || Infinity,
@@ -223,7 +232,13 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
 
   /** @internal writes one Socket.IO packet (binary ones as several engine messages). */
   _w(packet: OutgoingPacket): void {
-    for (const chunk of encodeSocketPacket(packet)) this.engine?.write(chunk, { compress: packet.options?.compress !== false });
+    let chunks: Array<string | BinaryLike>;
+    if (this.#encoder) {
+      // A custom codec sees the packet as socket.io-client gives it, without our write options.
+      const { options: _, ...plain } = packet;
+      chunks = this.#encoder.encode(plain) as typeof chunks;
+    } else chunks = encodeSocketPacket(packet);
+    for (const chunk of chunks) this.engine?.write(chunk, { compress: packet.options?.compress !== false });
   }
 
   /** Closes the connection for good (no reconnect). */
@@ -293,25 +308,40 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     this.#cleanup();
     this.#to(2);
     this._e('open');
-    // A decoder per connection: nothing half-decoded survives into the next one.
+    const deliver = (packet: SocketPacket): void => {
+      try {
+        this._e('packet', packet);
+      } catch (err) {
+        // A throwing app listener must not abort the engine's delivery of the packets after this one;
+        // socket.io-client defers for the same reason. Rethrown so it is still reported.
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    };
+    // A decoder per connection: nothing half-decoded survives into the next one. A custom one (the
+    // `parser` option) hands packets to 'decoded' and throws on what it cannot read.
+    const custom = this.opts.parser && new this.opts.parser.Decoder();
     const decoder = new SocketPacketDecoder();
+    if (custom) {
+      custom.on('decoded', deliver);
+      this.#subs.push(() => custom.destroy?.());
+    }
     this.#subs.push(
       subscribe(engine, {
         ping: () => this._e('ping'),
         // 'data' (the same data as 'message'), which socket.io-client's Manager listens to.
         data: (data) => {
-          const packet = decoder.add(data);
+          let packet;
+          try {
+            if (custom) return custom.add(data);
+            packet = decoder.add(data as string | ArrayBuffer | Uint8Array);
+          } catch (err) {
+            return this.#onclose('parse error', err as DisconnectDescription);
+          }
           if (packet === undefined) return;
           if (isProtocolError(packet)) return this.#onclose('parse error', packet);
-          try {
-            this._e('packet', packet);
-          } catch (err) {
-            // A throwing app listener must not abort the engine's delivery of the packets after this one;
-            // socket.io-client defers for the same reason. Rethrown so it is still reported.
-            setTimeout(() => {
-              throw err;
-            });
-          }
+          deliver(packet);
         },
         // Open: only Errors (the string is a failure to open).
         error: (err) => this._e('error', err as Error),

@@ -22,3 +22,4 @@ export type {
 export { hasBinary, isBinary } from './binary.js';
 export { PacketType, RESERVED_EVENTS, SocketPacketDecoder, encodeSocketPacket, isPacketValid } from './socket-packet.js';
 export type { JsonReplacer, JsonReviver, SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';
+export type { Parser, ParserDecoder, ParserEncoder } from './parser.js';

@@ -1,7 +1,10 @@
+import type { Parser } from '@switchback/protocol';
 import type { AdapterConstructor } from './adapter.js';
 import type { EngineServerOptions } from './engine/index.js';
 import type { Namespace, NamespaceReservedEventsMap } from './namespace.js';
 import type { EventsMap } from './typed-events.js';
+
+export type { Parser, ParserDecoder, ParserEncoder } from '@switchback/protocol';
 
 /** The `connectionStateRecovery` option: clients that lose their connection may come back as they were. */
 export interface ConnectionStateRecoveryOptions {
@@ -9,30 +12,6 @@ export interface ConnectionStateRecoveryOptions {
   maxDisconnectionDuration?: number;
   /** Skip the namespace middlewares for a restored socket. Default true. */
   skipMiddlewares?: boolean;
-}
-
-/**
- * A packet codec with socket.io-parser's interface, for the `parser` option (socket.io-msgpack-parser is
- * one). Packets are `{ type, nsp, data?, id? }` objects, typed loosely as in socket.io.
- */
-export interface Parser {
-  /** One per server: `new Encoder().encode(packet)` gives the Engine.IO messages of one packet. */
-  Encoder: new () => ParserEncoder;
-  /** One per engine connection: `add()` each message, packets come out as `'decoded'` events. */
-  Decoder: new () => ParserDecoder;
-}
-
-export interface ParserEncoder {
-  /** The Engine.IO messages (strings or binary) of one packet, in order. */
-  encode(packet: any): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- socket.io-parser's own typing
-}
-
-export interface ParserDecoder {
-  /** Takes one Engine.IO message; throws on input it cannot accept (the client is then closed with 'parse error'). */
-  add(chunk: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any -- string or Buffer
-  /** The connection closed: drop any half-decoded packet. */
-  destroy(): void;
-  on(event: 'decoded', listener: (packet: any) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
 }
 
 /** Options of `new Server()`: socket.io's names and defaults, engine options included. */
