@@ -14,8 +14,6 @@ import { resolveEndpoint } from './uri.js';
  * `secure`, `query`, and `path`, which uri() uses as given), and these.
  */
 export interface TransportOptions extends SocketOptions {
-  /** Ask for base64 instead of binary (`b64=1`). */
-  forceBase64?: boolean;
   /** The engine Socket that owns this transport, if any (engine.io-client's `socket` option). */
   socket?: unknown;
 }

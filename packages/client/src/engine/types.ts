@@ -84,6 +84,8 @@ export interface SocketOptions extends TlsOptions {
   /** How long a remembered fallback lasts. Default one hour. */
   fallbackTtl?: number;
   extraHeaders?: Record<string, string>;
+  /** Send binary messages as base64 text (`b…`) over WebSocket too, as engine.io-client's; polling always does. */
+  forceBase64?: boolean;
   /** WebSocket subprotocols offered in the handshake (`Sec-WebSocket-Protocol`), as engine.io-client's. */
   protocols?: string | string[];
   /** Node: the `ws` client's permessage-deflate offer (`false` to offer none). Default ws's. */

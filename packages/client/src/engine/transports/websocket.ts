@@ -48,7 +48,7 @@ export function webSocketDriver(transport: EngineTransport, ctx: TransportContex
       if (!socket) return;
       writing = true;
       try {
-        for (const packet of packets) socket.send(encodeEnginePacket(packet, true));
+        for (const packet of packets) socket.send(encodeEnginePacket(packet, !opts.forceBase64));
       } catch (err) {
         // Sending on a socket the browser already closed throws; onclose follows.
         writing = false;
