@@ -1,6 +1,6 @@
 // EngineServer options and the defaults engine.io uses for them.
 import type { BinaryLike } from '@switchback/protocol';
-import type { PerMessageDeflateOptions } from 'ws';
+import type { PerMessageDeflateOptions, ServerOptions as WsServerOptions, WebSocketServer } from 'ws';
 import { resolveCookieOptions } from './cookie.js';
 import type { CookieOptions, ResolvedCookieOptions } from './cookie.js';
 import type { CorsOptions } from './cors.js';
@@ -52,6 +52,12 @@ export interface EngineServerOptions {
    * Default false, as engine.io: it costs about 300 KB per socket (socket.io#3477).
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * The WebSocket server implementation, as engine.io's option: a class with `ws`'s WebSocketServer API
+   * (`new Engine({ noServer: true, ... })`, `handleUpgrade()`, sockets with `send`/`close`/`terminate`),
+   * e.g. another version of `ws`. Default `ws`'s WebSocketServer.
+   */
+  wsEngine?: WebSocketServerConstructor;
   /** Destroy upgrades of other paths that nothing handled (see AttachOptions). Default true. */
   destroyUpgrade?: boolean;
   /** How long another 'upgrade' listener has to answer an upgrade of another path. Default 1000 ms. */
@@ -62,6 +68,9 @@ export interface EngineServerOptions {
    */
   allowEIO3?: boolean;
 }
+
+/** A class with `ws`'s WebSocketServer API, for the `wsEngine` option. */
+export type WebSocketServerConstructor = new (options: WsServerOptions) => WebSocketServer;
 
 export interface ResolvedEngineServerOptions {
   readonly path: string;
@@ -80,6 +89,7 @@ export interface ResolvedEngineServerOptions {
   readonly initialPacket: string | BinaryLike | undefined;
   readonly httpCompression: ResolvedHttpCompression | false;
   readonly perMessageDeflate: PerMessageDeflateOptions | false;
+  readonly wsEngine: WebSocketServerConstructor | undefined;
   readonly destroyUpgrade: boolean;
   readonly destroyUpgradeTimeout: number;
   readonly allowEIO3: boolean;
@@ -123,6 +133,7 @@ export function resolveOptions(options: EngineServerOptions): ResolvedEngineServ
     initialPacket: typeof initial === 'string' || isBinaryLike(initial) ? initial : undefined,
     httpCompression: resolveHttpCompression(options.httpCompression),
     perMessageDeflate: resolvePerMessageDeflate(options.perMessageDeflate),
+    wsEngine: options.wsEngine,
     destroyUpgrade: options.destroyUpgrade !== false,
     // `||` as engine.io: 0 means the default too.
     destroyUpgradeTimeout: options.destroyUpgradeTimeout || 1000,

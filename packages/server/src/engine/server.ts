@@ -203,7 +203,12 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
   }
 
   #createWebSocketServer(): WebSocketServer {
-    return createWebSocketServer(this.opts.maxHttpBufferSize, this.opts.perMessageDeflate, (lines, req) => this.#onWebSocketHeaders(lines, req));
+    return createWebSocketServer(
+      this.opts.maxHttpBufferSize,
+      this.opts.perMessageDeflate,
+      (lines, req) => this.#onWebSocketHeaders(lines, req),
+      this.opts.wsEngine,
+    );
   }
 
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

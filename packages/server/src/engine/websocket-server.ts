@@ -2,15 +2,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { PerMessageDeflateOptions } from 'ws';
+import type { WebSocketServerConstructor } from './options.js';
 
-/** A WebSocketServer for handleUpgrade(); `onHeaders` is its 'headers' hook (lines of the 101 answer). */
+/**
+ * A WebSocketServer (or the `wsEngine` class) for handleUpgrade(); `onHeaders` is its 'headers' hook
+ * (lines of the 101 answer).
+ */
 export function createWebSocketServer(
   maxPayload: number,
   // Off by default: permessage-deflate costs ~300 KB per socket (socket.io#3477); engine.io also disables it.
   perMessageDeflate: PerMessageDeflateOptions | false,
   onHeaders: (lines: string[], req: IncomingMessage) => void,
+  Engine: WebSocketServerConstructor = WebSocketServer,
 ): WebSocketServer {
-  const wss = new WebSocketServer({
+  const wss = new Engine({
     noServer: true,
     clientTracking: false,
     maxPayload,
