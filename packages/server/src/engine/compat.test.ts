@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
+import * as entry from './index.js';
 import { listen } from './listen.js';
 import { EngineServer } from './server.js';
+import { EngineSocket } from './session.js';
 import { resolveCookieOptions, serializeCookie } from './cookie.js';
 import type { ConnectionError } from './server.js';
 import type { TransportBase } from './transport.js';
@@ -13,6 +15,15 @@ import { RawWebSocket, handshake, nextConnection, poll, push, request, useTestSe
 import type { TestServer } from './test-helpers.js';
 
 const { started, serve } = useTestServers();
+
+describe("the entry's engine.io names", () => {
+  it('exports Server and Socket (engine.io names) as the engine server and session classes, beside listen and attach', () => {
+    expect(entry.Server).toBe(EngineServer);
+    expect(entry.Socket).toBe(EngineSocket);
+    expect(entry.protocol).toBe(4);
+    for (const fn of [entry.listen, entry.attach]) expect(typeof fn).toBe('function');
+  });
+});
 
 function nextConnectionError(server: TestServer): Promise<ConnectionError> {
   return new Promise((resolve) => server.engine.once('connection_error', resolve));

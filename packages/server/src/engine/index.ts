@@ -1,5 +1,8 @@
 // Public entry of @switchback/server/engine: engine.io's shape (see ARCHITECTURE.md).
 export { EngineServer, attach } from './server.js';
+// engine.io's names, so `import { Server, Socket } from 'engine.io'` moves over with the import changed.
+export { EngineServer as Server } from './server.js';
+export { EngineSocket as Socket } from './session.js';
 export { listen } from './listen.js';
 
 /** The Engine.IO protocol revision spoken (engine.io's `protocol` export). */
