@@ -57,6 +57,33 @@ describe.each(modes)('Node client ↔ server over %s', (mode) => {
     expect(outsider).toEqual([]);
   });
 
+  it('a broadcast of short, multi-byte and large messages reaches every client intact (one frame built per broadcast)', async () => {
+    const server = await start();
+    const opts = transportsFor(mode);
+    const clientsUp = await Promise.all([clients.connect(server.url, opts), clients.connect(server.url, opts)]);
+    const messages = ['hi', 'héllo wörld ✓ 🚂', 'x'.repeat(200), 'ü'.repeat(40_000)];
+    const received = clientsUp.map((client) => {
+      const got: string[] = [];
+      return new Promise<string[]>((resolve) =>
+        client.on('news', (text: string) => {
+          got.push(text);
+          if (got.length === messages.length) resolve(got);
+        }),
+      );
+    });
+    const frames = new Set<unknown>();
+    for (const socket of server.io.of('/').sockets.values()) {
+      socket.conn.on('packetCreate', (packet) => {
+        if (packet.type === 'message') frames.add(packet.options?.wsPreEncodedFrame);
+      });
+    }
+    for (const text of messages) server.io.emit('news', text);
+    expect(await Promise.all(received)).toEqual([messages, messages]);
+    // Both sessions got the same frame of each message (polling sessions ignore it).
+    expect(frames.size).toBe(messages.length);
+    for (const frame of frames) expect(Array.isArray(frame)).toBe(true);
+  });
+
   it('multiplexes namespaces and refuses an unknown one', async () => {
     const server = await start();
     server.io.of('/admin').on('connection', (socket) => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { encodeSocketPacket } from '@switchback/protocol';
 import type { BinaryLike, SocketPacket } from '@switchback/protocol';
+import { preEncodeWebSocketFrame } from './engine/index.js';
 import type { ConnectionStateRecoveryOptions } from './server-options.js';
 
 export type Room = string;
@@ -27,6 +28,8 @@ export interface BroadcastOptions {
 export interface WriteOptions {
   volatile?: boolean;
   compress?: boolean;
+  /** The WebSocket frame of a packet that is one text message, built once for a broadcast (engine.io's option). */
+  wsPreEncodedFrame?: readonly Buffer[];
 }
 
 /** One encoded Socket.IO packet: the text frame, then one frame per binary attachment. */
@@ -236,8 +239,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   broadcast(packet: SocketPacket, opts: BroadcastOptions): void {
-    const writeOptions = toWriteOptions(opts.flags);
     const encoded = this.#encode(packet);
+    const writeOptions = toWriteOptions(opts.flags, encoded);
     this.#apply(opts, (socket) => socket._deliver(packet, encoded, writeOptions));
   }
 
@@ -247,10 +250,10 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     clientCountCallback: (clientCount: number) => void,
     ack: (...args: unknown[]) => void,
   ): void {
-    const writeOptions = toWriteOptions(opts.flags);
     // One id for every target, taken from the namespace counter so it collides with no pending ack.
     packet.id = this.nsp._nextAckId();
     const encoded = this.#encode(packet);
+    const writeOptions = toWriteOptions(opts.flags, encoded);
     let clientCount = 0;
     this.#apply(opts, (socket) => {
       clientCount++;
@@ -360,8 +363,17 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 }
 
-function toWriteOptions(flags: BroadcastFlags | undefined): WriteOptions {
-  return { volatile: flags?.volatile === true, compress: flags?.compress !== false };
+/**
+ * One options object for every target. A packet that is a single text message also gets its WebSocket
+ * frame, built here once: each WebSocket session without permessage-deflate writes those bytes as they
+ * are instead of converting the text again (as socket.io-adapter and engine.io do).
+ */
+function toWriteOptions(flags: BroadcastFlags | undefined, encoded: EncodedPacket): WriteOptions {
+  const volatile = flags?.volatile === true;
+  const compress = flags?.compress !== false;
+  const only = encoded.length === 1 ? encoded[0] : undefined;
+  if (typeof only !== 'string') return { volatile, compress };
+  return { volatile, compress, wsPreEncodedFrame: preEncodeWebSocketFrame(only) };
 }
 
 /** The entry of a socket's own room while it holds only that socket (see RoomMap). */

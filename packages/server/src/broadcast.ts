@@ -67,6 +67,21 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     this.#flags = flags;
   }
 
+  /** The rooms this operator targets (empty: every socket of the namespace). Read-only: use to(). */
+  get rooms(): ReadonlySet<Room> {
+    return this.#rooms;
+  }
+
+  /** The rooms this operator leaves out. Read-only: use except(). */
+  get exceptRooms(): ReadonlySet<Room> {
+    return this.#exceptRooms;
+  }
+
+  /** The modifiers set so far (`compress`, `volatile`, `local`, `timeout`). Read-only. */
+  get flags(): Readonly<BroadcastFlags> {
+    return this.#flags;
+  }
+
   /** Targets the sockets in `room` (several calls or an array make a union). */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const rooms = new Set(this.#rooms);

@@ -119,16 +119,22 @@ export class Client<
     // While connecting (see _connecting) the CONNECT answer is held but counts as in flight, as it was.
     if (options.volatile === true && (!this.conn.transport.writable || connecting.has(this))) return;
     // Shared frozen options: no object per packet (the engine carries them on its packets as they are).
-    const sendOptions = options.compress === false ? NO_COMPRESS : COMPRESS;
+    // A pre-encoded WebSocket frame is the frame of a packet's only message: its options go as they are.
+    const sendOptions =
+      options.wsPreEncodedFrame !== undefined && encoded.length === 1 ? options : options.compress === false ? NO_COMPRESS : COMPRESS;
     for (const frame of encoded) this.conn.send(frame, sendOptions);
   }
 
   /**
-   * @internal socket.io's name for _writeEncoded(), called by adapters built on socket.io-adapter
-   * (their `wsPreEncodedFrame` is not needed: the engine frames the packet itself).
+   * @internal socket.io's name for _writeEncoded(), called by adapters built on socket.io-adapter, whose
+   * broadcasts bring their WebSocket frame (`wsPreEncodedFrame`, from ws's Sender.frame()).
    */
-  writeToEngine(encoded: EncodedPacket, options: { volatile?: boolean; compress?: boolean } = {}): void {
-    this._writeEncoded(messagesOf(encoded), { volatile: options.volatile === true, compress: options.compress !== false });
+  writeToEngine(encoded: EncodedPacket, options: WriteOptions = {}): void {
+    const messages = messagesOf(encoded);
+    const volatile = options.volatile === true;
+    const compress = options.compress !== false;
+    const frame = options.wsPreEncodedFrame;
+    this._writeEncoded(messages, Array.isArray(frame) ? { volatile, compress, wsPreEncodedFrame: frame } : { volatile, compress });
   }
 
   /**
@@ -176,6 +182,11 @@ export class Client<
     if (this.conn.readyState !== 'open') return;
     this.#onclose('forced server close');
     this.conn.close();
+  }
+
+  /** @internal socket.io's name for the session's message handler (its tests feed packets through it). */
+  ondata(data: string | Buffer): void {
+    this._onConnMessage(data);
   }
 
   /** @internal The session's message (see SessionConsumer). */
@@ -286,11 +297,15 @@ export class Client<
     }
   }
 
-  /** Bad input: a ProtocolError of our decoder, or what a custom parser's decoder threw. */
+  /**
+   * Bad input: a ProtocolError of our decoder, or what a custom parser's decoder threw. Each socket gets
+   * the error, then the session is closed as socket.io closes it: reason 'forced close' ('parse error' is
+   * the engine's, for input that is not even an Engine.IO packet).
+   */
   #onProtocolError(err: Error): void {
     for (const socket of this.#socketList()) socket._onerror(err);
     if (this.conn.readyState !== 'open') return;
-    this.#onclose('parse error', err);
+    this.#onclose('forced close', err);
     this.conn.close();
   }
 

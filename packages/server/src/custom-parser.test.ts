@@ -196,7 +196,7 @@ describe('Server: the parser option', () => {
     expect(b.conn.frames).toEqual([]);
   });
 
-  it('closes the client with "parse error" when the decoder throws, and destroys the decoder', async () => {
+  it('closes the client with "forced close" when the decoder throws, and destroys the decoder', async () => {
     const io = makeServer({ parser: jsonParser });
     const { conn, socket } = await connect(io);
     const errors: Error[] = [];
@@ -205,19 +205,19 @@ describe('Server: the parser option', () => {
     socket.on('disconnect', (reason) => reasons.push(reason));
     // What our own codec would accept is bad input for this parser.
     conn.receive('2["hello"]');
-    expect(reasons).toEqual(['parse error']);
+    expect(reasons).toEqual(['forced close']);
     expect(errors.map((err) => err.message)).toEqual(['not a J: message']);
     expect(conn.readyState).toBe('closed');
     expect((decoders[0] as TestDecoder).destroyed).toBe(true);
   });
 
-  it('closes the client with "parse error" on a decoded packet that is not valid', async () => {
+  it('closes the client with "forced close" on a decoded packet that is not valid', async () => {
     const io = makeServer({ parser: jsonParser });
     const { conn, socket } = await connect(io);
     const reasons: string[] = [];
     socket.on('disconnect', (reason) => reasons.push(reason));
     conn.receive(PREFIX + JSON.stringify({ type: PacketType.EVENT, nsp: '/', data: 'not an array' }));
-    expect(reasons).toEqual(['parse error']);
+    expect(reasons).toEqual(['forced close']);
   });
 
   it('destroys the decoder when the session closes', async () => {

@@ -194,15 +194,15 @@ describe('Socket: disconnect reasons', () => {
     });
   }
 
-  it('parse error on an invalid packet closes the session', async () => {
+  it('an invalid packet closes the session, reason "forced close" as socket.io', async () => {
     const { reasons, conn } = await reasonOf(({ conn }) => conn.receive('2{"not":"an array"}'));
-    expect(reasons).toEqual(['ing:parse error', 'parse error']);
+    expect(reasons).toEqual(['ing:forced close', 'forced close']);
     expect(conn.readyState).toBe('closed');
   });
 
-  it('parse error on an invalid ack id', async () => {
+  it('an invalid ack id closes the session ("forced close")', async () => {
     const { reasons } = await reasonOf(({ conn }) => conn.receive('3abc[]'));
-    expect(reasons).toEqual(['ing:parse error', 'parse error']);
+    expect(reasons).toEqual(['ing:forced close', 'forced close']);
   });
 
   it('an event, DISCONNECT and the engine close in one payload: event kept, client reason', async () => {

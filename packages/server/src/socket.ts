@@ -229,6 +229,11 @@ export class Socket<
     if (pending.length > 0) return Promise.all(pending).then(() => undefined);
   }
 
+  /** @internal Leaves every room, its own included, and stays connected (socket.io's internal leaveAll()). */
+  leaveAll(): Promise<void> | void {
+    return this.#adapter.delAll(this.id);
+  }
+
   /** Disconnects from this namespace (`server namespace disconnect`); `close` also ends the session. */
   disconnect(close = false): this {
     if (!this.connected) return this;

@@ -79,6 +79,41 @@ describe('rooms', () => {
     expect(io.of('/').adapter.rooms.has('a')).toBe(false);
     expect(io.of('/').adapter.rooms.has('b')).toBe(false);
   });
+
+  it('leaveAll() (socket.io internal) leaves every room, its own too, and stays connected', async () => {
+    const io = newServer();
+    const { socket } = await joinRoot(io);
+    await socket.join(['a', 'b']);
+    await socket.leaveAll();
+    expect(socket.rooms.size).toBe(0);
+    expect(io.of('/').adapter.rooms.size).toBe(0);
+    expect(socket.connected).toBe(true);
+  });
+});
+
+describe('broadcast operator', () => {
+  it('shows its rooms, excepted rooms and flags, and modifiers leave it unchanged', () => {
+    const io = newServer();
+    const operator = io.local.to(['room1', 'room2']).except('room3');
+    operator.compress(true).emit('hello');
+    operator.volatile.emit('hello');
+    operator.to('room4').except('room5').emit('hello');
+    expect([...operator.rooms]).toEqual(['room1', 'room2']);
+    expect([...operator.exceptRooms]).toEqual(['room3']);
+    expect(operator.flags).toEqual({ local: true });
+  });
+});
+
+describe('bad input', () => {
+  it('an invalid Socket.IO packet: the socket gets the error, then "forced close" (through ondata, as socket.io\'s)', async () => {
+    const io = newServer();
+    const { socket } = await joinRoot(io);
+    const events: unknown[] = [];
+    socket.on('error', (err) => events.push(err instanceof Error));
+    socket.on('disconnect', (reason) => events.push(reason));
+    socket.client.ondata(null as unknown as string);
+    expect(events).toEqual([true, 'forced close']);
+  });
 });
 
 describe('cleanupEmptyChildNamespaces', () => {

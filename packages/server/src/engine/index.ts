@@ -4,6 +4,7 @@ export { EngineServer, attach } from './server.js';
 export { EngineServer as Server } from './server.js';
 export { EngineSocket as Socket } from './session.js';
 export { listen } from './listen.js';
+export { preEncodeWebSocketFrame } from './transports/websocket.js';
 
 /** The Engine.IO protocol revision spoken (engine.io's `protocol` export). */
 export const protocol = 4;

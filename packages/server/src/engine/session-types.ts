@@ -72,4 +72,6 @@ export interface SessionObserver {
 
 export interface SendOptions {
   compress?: boolean;
+  /** See PacketOptions.wsPreEncodedFrame: the frame of `'4' + data`, shared by the sessions it goes to. */
+  wsPreEncodedFrame?: readonly Buffer[];
 }

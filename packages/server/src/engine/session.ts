@@ -7,7 +7,7 @@ import type { DelayNode } from './delay-queue.js';
 import type { EngineCloseReason, EngineSocketEvents, EngineSocketState, Heartbeat, SendOptions, SessionConfig } from './session-types.js';
 import { TransportError } from './errors.js';
 import { COMPRESS, NO_COMPRESS, toBuffer } from './transport.js';
-import type { OutgoingPacket, Transport, TransportBase, TransportSink } from './transport.js';
+import type { OutgoingPacket, PacketOptions, Transport, TransportBase, TransportSink } from './transport.js';
 import { DeferredRequest, deferRequest } from './session-request.js';
 import { runUpgrade } from './upgrade.js';
 import type { UpgradeHost } from './upgrade.js';
@@ -75,6 +75,9 @@ function openPacketTail(config: SessionConfig): string {
 const UPGRADE_STATES = ['none', 'upgrading', 'upgraded'] as const;
 const BITS_UPGRADE = 3;
 const BIT_REFRESHED = 4;
+/** The upgrade's probe succeeded: the client is pausing polling and waits for its in-flight GET to return. */
+const BIT_PROBED = 8;
+const NOOP_PACKETS: readonly OutgoingPacket[] = [{ type: 'noop' }];
 
 function runAll(callbacks: ReadonlyArray<() => void>): void {
   for (const callback of callbacks) callback();
@@ -280,8 +283,7 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
   send(data: string | BinaryLike | null | undefined, options?: SendOptions | (() => void), callback?: () => void): this {
     // engine.io's overload send(data, callback); null/undefined go out as an empty message, as there.
     const done = typeof options === 'function' ? options : callback;
-    const compress = typeof options === 'object' && options !== null && options.compress === false ? NO_COMPRESS : COMPRESS;
-    this.#sendPacket({ type: 'message', data: data ?? '', options: compress }, typeof done === 'function' ? done : undefined);
+    this.#sendPacket({ type: 'message', data: data ?? '', options: packetOptions(options) }, typeof done === 'function' ? done : undefined);
     return this;
   }
 
@@ -398,7 +400,7 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
     packet: (socket, packet) => socket.#onPacket(packet),
     parseError: (socket, error) => socket.#onTransportParseError(error),
     error: (socket, error) => socket.#onTransportError(error),
-    ready: (socket) => socket.#flush(),
+    ready: (socket) => socket.#onTransportReady(),
     close: (socket) => socket.#onTransportClose(),
     headers: (socket, headers, req) => socket.#config.observer?.headers(socket, headers, req),
   };
@@ -544,6 +546,19 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
     if (this.#state === 'closing' && !closingAfterDrain.has(this)) this.#closeTransport(false);
   }
 
+  /**
+   * The transport can take packets again: flush. A GET that arrives after the probe succeeded is the
+   * poll the pausing client waits for before it sends its upgrade packet; with nothing to send, it is
+   * answered with a noop at once rather than at the next tick of the upgrade's noop interval (100 ms,
+   * during which the client's own messages would wait).
+   */
+  #onTransportReady(): void {
+    this.#flush();
+    if ((this.#bits & BIT_PROBED) === 0) return;
+    const transport = this.#transport;
+    if (transport.name === 'polling' && transport.writable) transport.send(NOOP_PACKETS);
+  }
+
   #upgradeHost(): UpgradeHost {
     return {
       isClosed: () => this.#state === 'closed',
@@ -551,8 +566,12 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
       setUpgrading: (upgrading) => {
         // Only a session still on its first transport probes (the server refuses the others).
         if (this.#upgrade !== 'upgraded') this.#upgrade = upgrading ? 'upgrading' : 'none';
+        if (!upgrading) this.#bits &= ~BIT_PROBED;
       },
-      onProbed: (candidate) => this.emit('upgrading', candidate),
+      onProbed: (candidate) => {
+        this.#bits |= BIT_PROBED;
+        this.emit('upgrading', candidate);
+      },
       commit: (candidate) => this.#commitUpgrade(candidate),
       onSessionClose: (listener) => {
         this.once('close', listener);
@@ -560,4 +579,14 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
       },
     };
   }
+}
+
+/** The shared COMPRESS / NO_COMPRESS unless a pre-encoded frame comes along (then the caller's object, kept). */
+function packetOptions(options: SendOptions | (() => void) | undefined): PacketOptions {
+  if (typeof options !== 'object' || options === null) return COMPRESS;
+  const frame = options.wsPreEncodedFrame;
+  if (!Array.isArray(frame)) return options.compress === false ? NO_COMPRESS : COMPRESS;
+  // A broadcast hands every session the same object: no copy per session.
+  if (typeof options.compress === 'boolean') return options as PacketOptions;
+  return { compress: options.compress !== false, wsPreEncodedFrame: frame };
 }

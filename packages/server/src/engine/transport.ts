@@ -9,6 +9,12 @@ export type TransportName = 'polling' | 'websocket';
 /** engine.io's `packet.options`: whether the packet may be compressed (HTTP compression, permessage-deflate). */
 export interface PacketOptions {
   readonly compress: boolean;
+  /**
+   * The whole WebSocket frame of this message, built once for many sessions (a broadcast) by
+   * preEncodeWebSocketFrame() or, as socket.io-adapter does, by ws's `Sender.frame()`. A WebSocket
+   * without permessage-deflate writes it as it is; every other transport encodes the packet itself.
+   */
+  readonly wsPreEncodedFrame?: readonly Buffer[];
 }
 
 /** A packet on its way out; `options` as engine.io sets it (absent on the transports' own noop and close). */

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { RawData, WebSocket } from 'ws';
+import { WebSocket } from 'ws';
+import type { RawData } from 'ws';
 import { encodeEnginePacket, isProtocolError } from '@switchback/protocol';
 import type { BinaryLike } from '@switchback/protocol';
 import { decodePacketV3, encodeFrameV3 } from '../payload-v3.js';
@@ -36,11 +37,17 @@ export class WebSocketTransport extends TransportBase {
   readonly #socket: Duplex;
   #writable = true;
   #closeTimer: NodeJS.Timeout | null = null;
+  /**
+   * Whether a pre-encoded frame may be written straight to the connection: a `ws` socket (not some other
+   * wsEngine's) without permessage-deflate, whose sender then writes every frame synchronously, in order.
+   */
+  readonly #acceptsFrames: boolean;
 
   constructor(ws: WebSocket, socket: Duplex) {
     super();
     this.#ws = ws;
     this.#socket = socket;
+    this.#acceptsFrames = this.acceptsPreEncodedFrames && ws instanceof WebSocket && ws.extensions === '';
     // Shared listeners (ws calls them with itself as `this`) find their transport here: no closures
     // per connection (heap per idle session).
     owners.set(ws, this);
@@ -114,9 +121,22 @@ export class WebSocketTransport extends TransportBase {
   }
 
   #sendFrame(packet: OutgoingPacket, callback: ((err?: Error) => void) | undefined): void {
+    const preEncoded = packet.options?.wsPreEncodedFrame;
+    if (preEncoded !== undefined && this.#acceptsFrames && this.#ws.readyState === this.#ws.OPEN) {
+      // Below ws, as ws's own sender writes an unmasked, uncompressed frame (header, then payload).
+      const last = preEncoded.length - 1;
+      for (let index = 0; index < last; index += 1) this.#socket.write(preEncoded[index] as Buffer);
+      this.#socket.write(preEncoded[last] as Buffer, callback === undefined ? undefined : (err) => callback(err ?? undefined));
+      return;
+    }
     const frame = this.encodeFrame(packet);
     // As engine.io: only an explicit compress:false turns it off (the transports' own packets have no options).
     this.#ws.send(frame, packet.options?.compress === false ? WS_NO_COMPRESS : WS_COMPRESS, callback);
+  }
+
+  /** Whether frames built by preEncodeWebSocketFrame() (Engine.IO v4 message packets) fit this transport. */
+  protected get acceptsPreEncodedFrames(): boolean {
+    return true;
   }
 
   /** One packet as one frame (Engine.IO v4; WebSocketTransportV3 overrides it). */
@@ -143,6 +163,10 @@ export class WebSocketTransport extends TransportBase {
  * frame carries its packet type as first byte, both ways.
  */
 export class WebSocketTransportV3 extends WebSocketTransport {
+  protected override get acceptsPreEncodedFrames(): boolean {
+    return false;
+  }
+
   protected override encodeFrame(packet: OutgoingPacket): string | BinaryLike {
     return encodeFrameV3(packet);
   }
@@ -185,3 +209,29 @@ function rawToBuffer(data: RawData): Buffer {
 export function holdWrites(transport: WebSocketTransport): () => void {
   return hold(transport);
 }
+
+/**
+ * The WebSocket frame a server sends for the Engine.IO message `message` (a text frame, final, unmasked,
+ * uncompressed), as one Buffer in a list (ws's `Sender.frame()` gives [header, payload]; both are
+ * accepted as `wsPreEncodedFrame`). A broadcast builds it once for all its WebSocket sessions instead
+ * of each session converting the same text again.
+ */
+export function preEncodeWebSocketFrame(message: string): Buffer[] {
+  const length = Buffer.byteLength(message) + 1; // the leading '4'
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN + text
+  if (headerLength === 2) {
+    frame[1] = length;
+  } else if (headerLength === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame[headerLength] = 0x34; // '4', the message packet type
+  frame.write(message, headerLength + 1, 'utf8');
+  return [frame];
+}
+
