@@ -82,6 +82,23 @@ describe('socket API', () => {
     expect(Reflect.get(socket.request, '_query')).toEqual({ EIO: '4', transport: 'polling', a: 'b' });
   });
 
+  it('runs an overridden prepare(req) first on requests and upgrades, so it can adjust what is verified', async () => {
+    const server = await started();
+    const seen: string[] = [];
+    const prepare = server.engine.prepare.bind(server.engine);
+    server.engine.prepare = (req) => {
+      prepare(req);
+      seen.push(String(Reflect.get(req, '_query')?.transport));
+      req.headers.origin = 'http://engine.io/\n'; // not a valid header value: refused as INVALID_ORIGIN
+    };
+    const refused = nextConnectionError(server);
+    const answer = await request(`${server.url}?EIO=4&transport=polling`);
+    expect(answer.status).toBe(400);
+    expect((await refused).context).toMatchObject({ name: 'INVALID_ORIGIN' });
+    await expect(RawWebSocket.open(wsUrl(server, 'EIO=4&transport=websocket'))).rejects.toThrow('400');
+    expect(seen).toEqual(['polling', 'websocket']);
+  });
+
   it('accepts send(data, callback) and sends null as an empty message', async () => {
     const server = await started();
     const connected = nextConnection(server);

@@ -110,9 +110,17 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
     return randomId(16);
   }
 
+  /**
+   * engine.io's hook, run first on every request and upgrade under `path`: gives `req._query` (the
+   * parsed query). An override that calls this one may adjust the request before it is verified.
+   */
+  prepare(req: IncomingMessage): void {
+    exposeQuery(req);
+  }
+
   /** Handles one HTTP request under `path` (polling GET/POST, CORS preflight, handshake). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    exposeQuery(req);
+    this.prepare(req);
     if (this.#closed) {
       refuseClosed(res);
       return;
@@ -128,7 +136,7 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
 
   /** Handles one upgrade under `path`: a WebSocket handshake or the upgrade of a polling session. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    exposeQuery(req);
+    this.prepare(req);
     if (this.#closed) {
       socket.destroy();
       return;
