@@ -7,6 +7,9 @@ describe('url', () => {
   it('parses the namespace, the engine origin and the Manager id', () => {
     const p = url('ws://localhost:3000/admin?token=a%20b&x=1', '/socket.io', undefined);
     expect(p).toEqual({
+      protocol: 'ws',
+      host: 'localhost',
+      port: '3000',
       path: '/admin',
       origin: 'http://localhost:3000',
       id: 'ws://localhost:3000/socket.io',
@@ -40,6 +43,13 @@ describe('url', () => {
   it('keeps IPv6 hosts in brackets', () => {
     expect(url('http://[::1]:3000', '/socket.io', undefined).origin).toBe('http://[::1]:3000');
     expect(url('http://[::1]/x', '', undefined)).toMatchObject({ origin: 'http://[::1]:80', path: '/x' });
+  });
+
+  it("gives socket.io-client's protocol, host (IPv6 without brackets) and port", () => {
+    expect(url('http://[::1]', '', undefined)).toMatchObject({ protocol: 'http', host: '::1', port: '80', id: 'http://[::1]:80' });
+    expect(url(undefined, '', { protocol: 'http:', host: '[::1]:' })).toMatchObject({ host: '::1', port: '80' });
+    expect(url('/test', '', page)).toMatchObject({ protocol: 'https', host: 'app.example', port: '8443' });
+    expect(url('//localhost:3000', '', { protocol: 'http:', host: 'a' })).toMatchObject({ protocol: 'http', host: 'localhost', port: '3000' });
   });
 
   it('throws a clear error when no URL is given outside a page', () => {

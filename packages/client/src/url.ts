@@ -5,6 +5,12 @@ export interface LocationLike {
 }
 
 export interface ParsedUrl {
+  /** The scheme without its colon: 'http', 'https', 'ws' or 'wss'. */
+  protocol: string;
+  /** The host name; an IPv6 address without its brackets, as socket.io-client gives it. */
+  host: string;
+  /** The port, the scheme's default when the URL has none ('80' or '443'). */
+  port: string;
   /** The namespace: the URL's path ('/' when none). */
   path: string;
   /** The engine's origin: http(s)://host:port (ws and wss mapped to http and https). */
@@ -43,6 +49,9 @@ export function url(
   // `localhost` and `localhost:80` are the same server, so they must share a Manager.
   const port = explicitPort || (secure ? '443' : '80');
   return {
+    protocol,
+    host: host[0] === '[' ? host.slice(1, -1) : host,
+    port,
     path: pathname || '/',
     origin: `http${secure ? 's' : ''}://${host}:${port}`,
     id: `${protocol}://${host}:${port}${path}`,
