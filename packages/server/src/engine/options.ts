@@ -7,6 +7,7 @@ import type { CorsOptions } from './cors.js';
 import { resolveHttpCompression } from './http-compression.js';
 import type { HttpCompressionOptions, ResolvedHttpCompression } from './http-compression.js';
 import type { TransportName } from './transport.js';
+import { CUT_POLL_GRACE_MS } from './transports/polling.js';
 import type { AllowRequest } from './verify.js';
 
 export interface EngineServerOptions {
@@ -27,6 +28,13 @@ export interface EngineServerOptions {
    * never cut by a proxy and misread as a network error. The ping (every pingInterval) also releases it.
    */
   pollHoldTimeout?: number;
+  /**
+   * When a held GET's connection is cut before it was answered, how long (ms) the session waits for the
+   * client's next GET before it closes with 'transport error'. A proxy's read timeout cuts a held GET and
+   * the client polls again at once; a closed tab never does, and is seen as gone after this instead of
+   * after the ping timeout. engine.io closes at once (0 here). Default 1000.
+   */
+  cutPollGrace?: number;
   /**
    * Browsers open at most 6 HTTP/1.1 connections per host, shared by every tab of a profile. With one
    * GET held per polling tab, the POSTs (messages, and pongs that must beat pingTimeout) wait until a
@@ -84,6 +92,7 @@ export interface ResolvedEngineServerOptions {
   readonly cookie: ResolvedCookieOptions | false;
   readonly cors: CorsOptions | undefined;
   readonly pollHoldTimeout: number;
+  readonly cutPollGrace: number;
   readonly crowdedPollThreshold: number;
   readonly crowdedPollHold: number;
   readonly initialPacket: string | BinaryLike | undefined;
@@ -128,6 +137,7 @@ export function resolveOptions(options: EngineServerOptions): ResolvedEngineServ
     cookie: resolveCookieOptions(options.cookie),
     cors: options.cors,
     pollHoldTimeout: options.pollHoldTimeout ?? 20_000,
+    cutPollGrace: options.cutPollGrace ?? CUT_POLL_GRACE_MS,
     crowdedPollThreshold: options.crowdedPollThreshold ?? 4,
     crowdedPollHold: options.crowdedPollHold ?? 1000,
     initialPacket: typeof initial === 'string' || isBinaryLike(initial) ? initial : undefined,

@@ -20,10 +20,11 @@ function closeOf(socket: EngineSocket): Promise<[string, unknown]> {
 }
 
 // A proxy whose read timeout is shorter than the hold (nginx proxy_read_timeout 5s) cuts the held GET
-// and answers the browser 504; the client polls again. The session must survive that.
+// and answers the browser 504; the client polls again. The session must survive that. A closed tab
+// never polls again: the session closes after cutPollGrace.
 describe('a held GET dropped before it was answered', () => {
   it('is forgotten: the session stays open and a message sent meanwhile arrives on the next GET', async () => {
-    server = await startServer({ pingInterval: 10_000, pingTimeout: 5_000 });
+    server = await startServer({ pingInterval: 300, pingTimeout: 5_000, cutPollGrace: 50 });
     const { sid, socket } = await openSession(server);
     const seen = nextServerRequest(server);
     const held = rawGet(pollUrl(server, sid));
@@ -42,6 +43,24 @@ describe('a held GET dropped before it was answered', () => {
     expect(decode((await poll(server, sid)).body)).toEqual([{ type: 'message', data: 'kept' }]);
     expect(sent).toEqual(['kept']);
     expect(socket.readyState).toBe('open');
+    // The next GET came in time: the grace is over for good (the ping comes well after its 50 ms).
+    expect(decode((await poll(server, sid)).body)).toEqual([{ type: 'ping' }]);
+    expect(socket.readyState).toBe('open');
+  });
+
+  it('closes the session with "transport error" when no GET comes within cutPollGrace (a closed tab)', async () => {
+    server = await startServer({ pingInterval: 10_000, pingTimeout: 5_000, cutPollGrace: 50 });
+    const { sid, socket } = await openSession(server);
+    const closed = closeOf(socket);
+    const seen = nextServerRequest(server);
+    const held = rawGet(pollUrl(server, sid));
+    await seen;
+    await waitUntil(() => socket.transport.writable);
+    held.request.destroy();
+    const [reason, description] = await closed;
+    expect(reason).toBe('transport error');
+    expect(description).toMatchObject({ code: 'POLL_CLOSED_PREMATURELY', message: 'poll connection closed prematurely' });
+    expect(server.engine.clientsCount).toBe(0);
   });
 
   it('is not written to once its socket is gone, even before the response reports its close', async () => {
@@ -64,8 +83,8 @@ describe('a held GET dropped before it was answered', () => {
     expect(socket.readyState).toBe('open');
   });
 
-  it('still lets a session whose client vanished close with ping timeout', async () => {
-    server = await startServer({ pingInterval: 150, pingTimeout: 50 });
+  it('still lets a session whose client vanished close with ping timeout, when that comes first', async () => {
+    server = await startServer({ pingInterval: 150, pingTimeout: 50, cutPollGrace: 10_000 });
     const { sid, socket } = await openSession(server);
     const closed = closeOf(socket);
     const seen = nextServerRequest(server);

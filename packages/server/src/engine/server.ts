@@ -265,6 +265,7 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
     return {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       pollHoldTimeout: this.opts.pollHoldTimeout,
+      cutPollGrace: this.opts.cutPollGrace,
       holdPolicy: this.#pollCrowding,
       httpCompression: this.opts.httpCompression,
       v3,

@@ -19,6 +19,11 @@ export interface PollingOptions {
   bodyTimeout?: number;
   /** After a graceful close, how long to wait for the GET that carries the close packet. */
   closeTimeout?: number;
+  /**
+   * After a held GET's connection is cut, how long the session waits for the client's next GET before
+   * it closes with 'transport error' (engine.io closes at once). Default CUT_POLL_GRACE_MS.
+   */
+  cutPollGrace?: number;
   /** Decides each hold (the server's PollCrowding); without it every GET gets `pollHoldTimeout`. */
   holdPolicy?: PollHoldPolicy | undefined;
   /** gzip/deflate of large answers (the server's resolved `httpCompression`); off when absent or false. */
@@ -54,6 +59,16 @@ function heldResponseOnClose(this: HeldResponse): void {
   const transport = this[HOLDER];
   if (transport !== undefined && transport !== null) onPollAbort(transport, this);
 }
+
+/**
+ * A client whose held GET was cut by a proxy's read timeout polls again at once (ours does on the
+ * proxy's 502/503/504); a closed tab or a dead client never does. One second tells them apart, so a
+ * closed tab is seen as gone in a second rather than after the ping timeout.
+ */
+export const CUT_POLL_GRACE_MS = 1_000;
+
+/** The grace timers of transports whose held GET was cut: rare, so not a field of every transport. */
+const cutPollTimers = new WeakMap<PollingTransport, NodeJS.Timeout>();
 
 /** One timer queue per hold duration and server (options object): every held GET of a duration waits in it. */
 const holdQueues = new WeakMap<PollingOptions, Map<number, DelayQueue<PollingTransport>>>();
@@ -246,6 +261,7 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
   }
 
   protected override onClose(): void {
+    this.#stopAwaitingPoll();
     // Also ends (and uncounts) a held GET that turned out dead.
     if (this.#held !== null) this.send([{ type: 'noop' }]);
     if (this.#pendingClose !== null) clearTimeout(this.#pendingClose.timer);
@@ -254,6 +270,7 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
   }
 
   protected override onDiscard(): void {
+    this.#stopAwaitingPoll();
     // A graceful close was waiting for the next GET, but the session gave up on this transport.
     this.#finishPendingClose();
   }
@@ -274,12 +291,8 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
       this.onError(new TransportError('POLL_OVERLAP', 'overlap from client'));
       return;
     }
-    // Deviation from the reference, which closes the session ('poll connection closed prematurely'):
-    // a held GET whose connection closes before we answered is forgotten. A proxy whose read timeout
-    // is shorter than our hold (nginx proxy_read_timeout 5s) cuts it and answers the browser 504; the
-    // client polls again. Nothing was written to it, so nothing is lost: packets stay in the session's
-    // buffer for the next GET. If the client is really gone, no pong comes and the session closes
-    // with 'ping timeout'.
+    // The GET a cut one was waiting for (see #awaitNextPoll).
+    this.#stopAwaitingPoll();
     this.#held = res;
     (res as HeldResponse)[HOLDER] = this;
     res.on('close', heldResponseOnClose);
@@ -310,6 +323,7 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     const socket = res.req.socket;
     if (res.destroyed || res.writableEnded || socket.destroyed || !socket.writable) {
       this.#endPoll(res);
+      this.#awaitNextPoll();
       return null;
     }
     return res;
@@ -326,6 +340,30 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     this.#opts.holdPolicy?.release(this);
   }
 
+  /**
+   * The held GET was cut before it was answered (nothing was written to it, so nothing is lost: packets
+   * stay in the session's buffer). Deviation from the reference, which closes the session at once
+   * ('poll connection closed prematurely'): a proxy whose read timeout is shorter than our hold (nginx
+   * proxy_read_timeout 5s) cuts it and answers the browser 504, and the client polls again within
+   * `cutPollGrace`. When no GET comes, the session closes as the reference's does.
+   */
+  #awaitNextPoll(): void {
+    if (this.readyState !== 'open' || this.discarded || cutPollTimers.has(this)) return;
+    const timer = setTimeout(() => {
+      cutPollTimers.delete(this);
+      if (this.readyState !== 'open' || this.discarded || this.#held !== null) return;
+      this.onError(new TransportError('POLL_CLOSED_PREMATURELY', 'poll connection closed prematurely'));
+    }, this.#opts.cutPollGrace ?? CUT_POLL_GRACE_MS);
+    cutPollTimers.set(this, timer);
+  }
+
+  #stopAwaitingPoll(): void {
+    const timer = cutPollTimers.get(this);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    cutPollTimers.delete(this);
+  }
+
   #arm(hold: number): void {
     holdQueue(this.#opts, hold).add(this);
   }
@@ -335,7 +373,11 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
       if (transport.#held === null || transport[QUEUE] === null) return;
       if (transport[DUE] - performance.now() > maxHold) transport.#arm(maxHold);
     };
-    onPollAbort = (transport, res) => transport.#endPoll(res);
+    onPollAbort = (transport, res) => {
+      const wasHeld = transport.#held === res;
+      transport.#endPoll(res);
+      if (wasHeld) transport.#awaitNextPoll();
+    };
     onHoldExpired = (transport) => {
       if (transport.#held !== null) transport.send([{ type: 'noop' }]);
     };
