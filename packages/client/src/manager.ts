@@ -264,10 +264,12 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     // socket.io-client). Queued before the engine exists, so it runs before the engine opens its first
     // transport: they travel in its first flight, and the first one without payload is named in the
     // WebSocket's URL (the engine's connectHint), so a Switchback server answers it with the handshake.
+    // Set on the engine's own options (a copy of these, as engine.io-client keeps), read when it opens.
     queueMicrotask(() => {
       if (this.engine !== engine) return;
-      o.connectHint = undefined;
-      for (const socket of Object.values(this._n)) if (socket._c() && o.connectHint === undefined) o.connectHint = socket.nsp;
+      const eo = engine.opts as EngineOptions;
+      eo.connectHint = undefined;
+      for (const socket of Object.values(this._n)) if (socket._c() && eo.connectHint === undefined) eo.connectHint = socket.nsp;
     });
     const engine = (this.engine = (o.createEngine ?? ((uri, x) => new Engine(uri, x)))(this.#uri, o));
     this.#to(phase);

@@ -23,6 +23,8 @@ export class EngineError extends Error {
   declare readonly transport: 'websocket' | 'polling' | undefined;
   /** engine.io-client compatibility: the HTTP status or the underlying event. */
   declare readonly description: unknown;
+  /** engine.io-client compatibility: for an HTTP answer, `{ readyState: 4, status, responseText }` (its XHR). */
+  declare readonly context: unknown;
 
   constructor(
     message: string,
@@ -32,6 +34,7 @@ export class EngineError extends Error {
       cause?: unknown;
       transport?: 'websocket' | 'polling';
       type?: EngineError['type'];
+      context?: unknown;
     },
   ) {
     super(message, { cause: options.cause });
@@ -42,6 +45,7 @@ export class EngineError extends Error {
     this.transport = transport;
     this.type = type;
     this.description = status ?? options.cause;
+    this.context = options.context;
   }
 }
 
@@ -59,6 +63,7 @@ export function engineError(
   cause?: unknown,
   status?: number,
   message = code.toLowerCase().replaceAll('_', ' '),
+  context?: unknown,
 ): EngineError {
-  return new EngineError(message, { code, cause, status, transport, type: code.startsWith('PROBE') ? 'UpgradeError' : undefined });
+  return new EngineError(message, { code, cause, status, transport, type: code.startsWith('PROBE') ? 'UpgradeError' : undefined, context });
 }

@@ -30,6 +30,12 @@ const uris = [
   'http://example.com/path?#',
   'ftp://example.com/file.txt',
   'example.com/chat?x=y',
+  // Bare IPv6 hosts: eight groups at most, a ninth is the port.
+  '2001:0db8:85a3:0042:1000:8a2e:0370:7334',
+  '2001:db8:85a3:42:1000:8a2e:370:7334:80',
+  '2001::7334:a:80',
+  'http://[2001::7334:a]:80/foo/bar?foo=bar',
+  'ws://fe80::1/x',
 ];
 
 describe("parse (engine.io-client's parseuri)", () => {

@@ -38,8 +38,9 @@ export function parse(source: string): ParsedUri {
   const protocol = scheme?.[1] ?? '';
   const start = scheme ? scheme[0].length : 0;
   const rest = source.slice(start);
-  // [user[:password]@]host[:port], the port digits only; a bracketed IPv6 host keeps its colons.
-  const auth = /^(?:([^:@/?#[\]]*)(?::([^:@/?#[\]]*))?@)?(\[[^\]/?#]*\]|[^:/?#[\]]*)(?::(\d*))?/.exec(rest) as RegExpExecArray;
+  // [user[:password]@]host[:port], the port digits only; an IPv6 host keeps its colons: bracketed, or bare
+  // (lower-case hex groups, at most eight: a ninth is the port, as engine.io-client reads it).
+  const auth = /^(?:([^:@/?#[\]]*)(?::([^:@/?#[\]]*))?@)?(\[[^\]/?#]*\]|(?:[a-f0-9]{0,4}:){2,7}[a-f0-9]{0,4}|[^:/?#[\]]*)(?::(\d*))?/.exec(rest) as RegExpExecArray;
   const [matched, user = '', password, bracketed = ''] = auth;
   const port = auth[4] ?? '';
   const ipv6 = bracketed.startsWith('[');

@@ -112,15 +112,9 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     const polling = list.includes('polling');
     const first = list[0] === 'websocket' && ctor != null && !(polling && remembered()) ? 'websocket' : polling ? 'polling' : undefined;
     if (!first) {
-      // No transport in the list: engine.io-client's bare string. Forced ['websocket'] without a
-      // constructor (pass options.WebSocket, or install ws in Node): an EngineError saying so. Reported
-      // once the caller could listen (new Socket() has returned).
-      const err = list.length ? engineError('NO_TRANSPORT', undefined, undefined, undefined, 'No transports available') : 'No transports available';
-      queueMicrotask(() => {
-        if (phase !== IDLE) return;
-        emit('error', err);
-        onClose('transport error', err);
-      });
+      // An empty list is reported by the timer set in openSession. Forced ['websocket'] without a
+      // constructor (pass options.WebSocket, or install ws in Node): an EngineError saying so.
+      if (list.length) noTransport(engineError('NO_TRANSPORT', undefined, undefined, undefined, 'No transports available'));
       return;
     }
     mayFallBack = first === 'websocket' && polling;
@@ -458,6 +452,15 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     socket.id = null;
     emit('close', reason, description);
   };
+
+  /** Reported once the caller could listen (new Socket() has returned), unless closed before. */
+  function noTransport(err: string | Error): void {
+    if (phase !== IDLE) return;
+    emit('error', err);
+    onClose('transport error', err);
+  }
+  // No transport in the list: engine.io-client's bare string, on a timer as there (fake timers drive it).
+  if (!list.length) clock.setTimeout(() => noTransport('No transports available'), 0);
 
   const ws = opts.WebSocket === undefined ? defaultWebSocket() : opts.WebSocket;
   // One microtask later: the caller of new Socket() has attached its listeners and queued its first

@@ -87,6 +87,15 @@ describe('connection plan', () => {
     expect(socket.readyState).toBe('closed');
   });
 
+  it('an empty transports list is reported on a timer (0 ms), so a synchronous fake-clock tick delivers it', () => {
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, transports: [], fallbackMemory: false });
+    const errors: unknown[] = [];
+    socket.on('error', (err) => errors.push(err));
+    vi.advanceTimersByTime(1);
+    expect(errors).toEqual(['No transports available']);
+    expect(socket.readyState).toBe('closed');
+  });
+
   it('transportOptions: a per-transport query goes into that transport\'s URLs only, over the shared query', async () => {
     const polling = fakePollingServer('p1', 25000, 20000, ['websocket']);
     const socket = new Socket(URL_, {

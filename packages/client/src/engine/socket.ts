@@ -2,6 +2,7 @@ import { EventEmitter } from '../typed-events.js';
 import type { BinaryLike, EnginePacket, OpenPacketData } from '@switchback/protocol';
 import { defaultBinaryType } from '#websocket-constructor';
 import { openSession } from './session.js';
+import { enginePath } from './uri.js';
 import type { Session } from './session.js';
 import type { SocketOptions, Transport } from './types.js';
 
@@ -77,7 +78,9 @@ export class Socket extends EventEmitter<SocketEvents> {
     super();
     // `new Socket(undefined, opts)` is `new Socket(opts)`.
     const uri = typeof uriOrOpts === 'string' ? uriOrOpts : undefined;
-    const opts = (typeof uriOrOpts === 'object' ? uriOrOpts : maybeOpts) ?? {};
+    const given = (typeof uriOrOpts === 'object' ? uriOrOpts : maybeOpts) ?? {};
+    // As engine.io-client: a copy of the options with the path it requests ('/engine.io/' by default).
+    const opts = { ...given, path: enginePath(given) };
     this.opts = opts;
     this.#session = openSession(this, uri, opts);
   }

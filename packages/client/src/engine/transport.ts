@@ -3,7 +3,7 @@ import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
 import type { EngineError } from './errors.js';
 import { pollingDriver } from './transports/polling.js';
 import { webSocketDriver } from './transports/websocket.js';
-import type { Clock, SocketOptions, Transport, TransportEvents, TransportName, TransportState, WebSocketConstructorLike } from './types.js';
+import type { Clock, SocketOptions, Transport, TransportEvents, TransportName, TransportState, WebSocketConstructorLike, WebSocketLike } from './types.js';
 
 /** What the engine Socket shares with each of its transports. */
 export interface TransportContext {
@@ -36,6 +36,8 @@ export interface Driver {
   busy(): boolean;
   pause?(onPaused: () => void): void;
   resume?(): void;
+  /** The WebSocket, while there is one (websocket driver). */
+  socket?(): WebSocketLike | undefined;
 }
 
 let stamps = 0;
@@ -70,6 +72,8 @@ export class EngineTransport extends EventEmitter<TransportEvents> implements Tr
   state: TransportState = 'idle';
   /** The open packet's data, once known (polling needs the sid; the upgrade probe starts with it). */
   declare session: OpenPacketData | undefined;
+  /** engine.io-client's: the options this transport uses (its `transportOptions` entry applied). */
+  declare readonly opts: SocketOptions;
   readonly #driver: Driver;
 
   constructor(name: TransportName, ctx: TransportContext, session?: OpenPacketData) {
@@ -85,7 +89,13 @@ export class EngineTransport extends EventEmitter<TransportEvents> implements Tr
       for (const [key, value] of Object.entries(own.query ?? {})) query.set(key, value);
       ctx = Object.assign(Object.create(ctx) as TransportContext, { opts: { ...ctx.opts, ...own }, query: query.toString() });
     }
+    this.opts = ctx.opts;
     this.#driver = (name === 'websocket' ? webSocketDriver : pollingDriver)(this, ctx);
+  }
+
+  /** engine.io-client's: the WebSocket of a websocket transport while it has one (undefined for polling). */
+  get ws(): WebSocketLike | undefined {
+    return this.#driver.socket?.();
   }
 
   get writable(): boolean {

@@ -142,6 +142,10 @@ export interface Transport {
   readonly state: TransportState;
   /** True when send() may be called: open and not waiting for a previous batch to be written. */
   readonly writable: boolean;
+  /** The options this transport uses (engine.io-client's `transport.opts`). */
+  readonly opts: SocketOptions;
+  /** A websocket transport's WebSocket while it has one (engine.io-client's `transport.ws`). */
+  readonly ws?: WebSocketLike | undefined;
   open(): void;
   send(packets: readonly EnginePacket[]): void;
   close(): void;

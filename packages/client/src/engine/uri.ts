@@ -15,6 +15,11 @@ export interface Endpoint {
   readonly secure: boolean;
 }
 
+/** The path requested: `path` ('/engine.io' by default) with one trailing slash unless `addTrailingSlash: false`. */
+export function enginePath(opts: SocketOptions): string {
+  return `${(opts.path ?? '/engine.io').replace(/\/$/, '')}${opts.addTrailingSlash === false ? '' : '/'}`;
+}
+
 /**
  * A relative uri (or none) is resolved against the page (or `http://localhost`). Without a uri the
  * hostname options apply; `port` and `secure` override the uri's.
@@ -41,7 +46,7 @@ export function resolveEndpoint(uri: string | undefined, opts: SocketOptions): E
   for (const [key, value] of Object.entries(opts.query ?? {})) query.set(key, value);
   query.set('EIO', '4');
   return {
-    url: `${secure ? 'https' : 'http'}://${hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname}${port === defaultPort ? '' : `:${port}`}${(opts.path ?? '/engine.io').replace(/\/$/, '')}${opts.addTrailingSlash === false ? '' : '/'}`,
+    url: `${secure ? 'https' : 'http'}://${hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname}${port === defaultPort ? '' : `:${port}`}${enginePath(opts)}`,
     query: query.toString(),
     hostname: hostname.replace(/^\[(.*)\]$/, '$1'),
     port,

@@ -71,6 +71,18 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
   });
 }
 
+/**
+ * Node build: `ws` takes per-message compression (when the server agreed to permessage-deflate), as
+ * engine.io-client sets it: the packet's `compress`, off below `perMessageDeflate.threshold` (1024
+ * bytes by default), where compressing costs more than it saves.
+ */
+export function sendFrame(ws: WebSocketLike, frame: string | ArrayBuffer | ArrayBufferView, compress: boolean, extras: WebSocketExtras): void {
+  const deflate = extras.perMessageDeflate;
+  const threshold = deflate === false ? 0 : typeof deflate === 'object' && typeof deflate['threshold'] === 'number' ? deflate['threshold'] : 1024;
+  const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+  (ws.send as (data: typeof frame, options: { compress: boolean }) => void)(frame, { compress: compress && size >= threshold });
+}
+
 /** Node build: binary messages are Buffers by default, as socket.io-client gives Node apps. */
 export const defaultBinaryType: 'nodebuffer' | 'arraybuffer' = 'nodebuffer';
 

@@ -22,6 +22,11 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
   return new Ctor(url, extras.protocols);
 }
 
+/** Browser build: a browser's WebSocket has no per-message compression choice. */
+export function sendFrame(ws: WebSocketLike, frame: string | ArrayBuffer | ArrayBufferView, _compress: boolean, _extras: WebSocketExtras): void {
+  ws.send(frame);
+}
+
 /** Browser build: nothing to do once a WebSocket opened (Node unrefs its socket for `autoUnref`). */
 export function webSocketOpened(_ws: WebSocketLike, _opts: { autoUnref?: boolean }): void {}
 

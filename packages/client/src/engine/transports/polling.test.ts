@@ -90,6 +90,11 @@ describe('polling transport', () => {
     expect(isEngineError(e) && e.status).toBe(400);
     expect(isEngineError(e) && e.code).toBe('POLL_HTTP_STATUS');
     expect((e as Error).message).toBe('HTTP 400: Session ID unknown (are sticky sessions enabled?)');
+    // engine.io-client's fields: the status, and what its XHR showed.
+    expect(e).toMatchObject({
+      description: 400,
+      context: { readyState: 4, status: 400, responseText: '{"code":1,"message":"Session ID unknown"}' },
+    });
     expect(await reason).toBe('transport error');
   });
 

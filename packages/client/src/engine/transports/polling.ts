@@ -179,7 +179,11 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
         const message = /"message":\s*"([^"]*)"/.exec(text)?.[1];
         // An unknown session behind several servers is nearly always a load balancer without stickiness.
         const hint = message === 'Session ID unknown' ? ' (are sticky sessions enabled?)' : '';
-        throw engineError('POLL_HTTP_STATUS', 'polling', text, status, `HTTP ${status}${message === undefined ? '' : `: ${message}`}${hint}`);
+        throw engineError('POLL_HTTP_STATUS', 'polling', text, status, `HTTP ${status}${message === undefined ? '' : `: ${message}`}${hint}`, {
+          readyState: 4,
+          status,
+          responseText: text,
+        });
       },
       (err: unknown) => {
         done();

@@ -3,7 +3,7 @@ import { engineError } from '../errors.js';
 import { transportUrl } from '../transport.js';
 import type { Driver, EngineTransport, TransportContext } from '../transport.js';
 import type { WebSocketConstructorLike, WebSocketLike } from '../types.js';
-import { openWebSocket, webSocketOpened } from '#websocket-constructor';
+import { openWebSocket, sendFrame, webSocketOpened } from '#websocket-constructor';
 
 /** One WebSocket (native, injected, or the `ws` package), one Engine.IO packet per frame. */
 export function webSocketDriver(transport: EngineTransport, ctx: TransportContext): Driver {
@@ -48,7 +48,10 @@ export function webSocketDriver(transport: EngineTransport, ctx: TransportContex
       if (!socket) return;
       writing = true;
       try {
-        for (const packet of packets) socket.send(encodeEnginePacket(packet, !opts.forceBase64));
+        for (const packet of packets) {
+          const frame = encodeEnginePacket(packet, !opts.forceBase64);
+          sendFrame(socket, frame, (packet as { options?: { compress?: boolean } }).options?.compress !== false, opts);
+        }
       } catch (err) {
         // Sending on a socket the browser already closed throws; onclose follows.
         writing = false;
@@ -70,6 +73,7 @@ export function webSocketDriver(transport: EngineTransport, ctx: TransportContex
       queueMicrotask(check);
     },
     busy: () => writing,
+    socket: () => ws,
     close() {
       clock.clearTimeout(drainTimer);
       const socket = ws;
