@@ -229,6 +229,11 @@ export class Socket<
     if (pending.length > 0) return Promise.all(pending).then(() => undefined);
   }
 
+  /** @internal The namespace's adapter (socket.io sets `socket.adapter`; code and tests written for it read it). */
+  get adapter(): Adapter {
+    return this.#adapter;
+  }
+
   /** @internal Leaves every room, its own included, and stays connected (socket.io's internal leaveAll()). */
   leaveAll(): Promise<void> | void {
     return this.#adapter.delAll(this.id);

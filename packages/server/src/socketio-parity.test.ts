@@ -80,6 +80,14 @@ describe('rooms', () => {
     expect(io.of('/').adapter.rooms.has('b')).toBe(false);
   });
 
+  it("socket.adapter is its namespace's adapter (socket.io's runtime field)", async () => {
+    const io = newServer();
+    const { socket } = await joinRoot(io);
+    expect(socket.adapter).toBe(io.of('/').adapter);
+    await socket.join('a');
+    expect(socket.adapter.sids.get(socket.id)?.has('a')).toBe(true);
+  });
+
   it('leaveAll() (socket.io internal) leaves every room, its own too, and stays connected', async () => {
     const io = newServer();
     const { socket } = await joinRoot(io);
