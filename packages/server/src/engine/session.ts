@@ -546,15 +546,18 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
     if (this.#state === 'closing' && !closingAfterDrain.has(this)) this.#closeTransport(false);
   }
 
-  /**
-   * The transport can take packets again: flush. A GET that arrives after the probe succeeded is the
-   * poll the pausing client waits for before it sends its upgrade packet; with nothing to send, it is
-   * answered with a noop at once rather than at the next tick of the upgrade's noop interval (100 ms,
-   * during which the client's own messages would wait).
-   */
+  /** The transport can take packets again: flush, and during an upgrade release the GET (see below). */
   #onTransportReady(): void {
     this.#flush();
-    if ((this.#bits & BIT_PROBED) === 0) return;
+    if ((this.#bits & BIT_PROBED) !== 0) this.#releaseHeldPoll();
+  }
+
+  /**
+   * After the probe the pausing client waits for its in-flight GET to return before it sends its
+   * upgrade packet: a GET held then, or arriving later, with nothing to carry, is answered with a noop
+   * at once. (The reference checks every 100 ms, and the client's own messages wait meanwhile.)
+   */
+  #releaseHeldPoll(): void {
     const transport = this.#transport;
     if (transport.name === 'polling' && transport.writable) transport.send(NOOP_PACKETS);
   }
@@ -571,6 +574,7 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
       onProbed: (candidate) => {
         this.#bits |= BIT_PROBED;
         this.emit('upgrading', candidate);
+        this.#releaseHeldPoll();
       },
       commit: (candidate) => this.#commitUpgrade(candidate),
       onSessionClose: (listener) => {

@@ -6,7 +6,7 @@ export interface UpgradeHost {
   isClosed(): boolean;
   currentTransport(): TransportBase;
   setUpgrading(upgrading: boolean): void;
-  /** The probe succeeded: the client is about to pause polling. */
+  /** The probe succeeded: the client is about to pause polling (the session releases its held GET). */
   onProbed(candidate: TransportBase): void;
   /** The client sent `5`: move to the candidate (the session flushes its buffer over it). */
   commit(candidate: TransportBase): void;
@@ -16,17 +16,15 @@ export interface UpgradeHost {
 
 export interface UpgradeOptions {
   upgradeTimeout: number;
-  /** Period of the noop that releases the held GET while the client pauses polling. */
-  noopInterval?: number;
 }
 
 /**
  * Runs the probe sequence over a new WebSocket of an open polling session:
  *
  * ```
- *   client (ws)  2probe ──►            server answers 3probe, then a noop to the held GET
- *                                       (repeated every 100 ms, as the reference, until the
- *                                        client's in-flight poll returns)
+ *   client (ws)  2probe ──►            server answers 3probe; the session answers the held GET,
+ *                                       or the next one to come (the client's in-flight poll),
+ *                                       with a noop (the reference polls for it every 100 ms)
  *   client (ws)  5      ──►            commit: the session drops polling and flushes over ws
  * ```
  * Any other packet, a close of either side, or `upgradeTimeout` abandons the candidate, and the
@@ -34,18 +32,11 @@ export interface UpgradeOptions {
  */
 export function runUpgrade(host: UpgradeHost, candidate: TransportBase, options: UpgradeOptions): void {
   host.setUpgrading(true);
-  let noopTimer: NodeJS.Timeout | undefined;
   const timeoutTimer = setTimeout(() => abandon(), options.upgradeTimeout);
-
-  const releaseHeldPoll = (): void => {
-    const current = host.currentTransport();
-    if (current.name === 'polling' && current.writable) current.send([NOOP]);
-  };
 
   const cleanup = (): void => {
     host.setUpgrading(false);
     clearTimeout(timeoutTimer);
-    clearInterval(noopTimer);
     candidate.off('packet', candidateOnPacket);
     candidate.off('parseError', abandon);
     candidate.off('error', abandon);
@@ -62,9 +53,6 @@ export function runUpgrade(host: UpgradeHost, candidate: TransportBase, options:
     if (packet.type === 'ping' && packet.data === 'probe') {
       candidate.send([{ type: 'pong', data: 'probe' }]);
       host.onProbed(candidate);
-      releaseHeldPoll();
-      clearInterval(noopTimer);
-      noopTimer = setInterval(releaseHeldPoll, options.noopInterval ?? 100);
     } else if (packet.type === 'upgrade' && !host.isClosed()) {
       cleanup();
       host.commit(candidate);
@@ -80,4 +68,3 @@ export function runUpgrade(host: UpgradeHost, candidate: TransportBase, options:
   const unsubscribe = host.onSessionClose(abandon);
 }
 
-const NOOP: EnginePacket = { type: 'noop' };
