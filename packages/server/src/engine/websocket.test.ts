@@ -126,6 +126,19 @@ describe('websocket handshake', () => {
   });
 });
 
+/** A polling session (a server with `options`) and a WebSocket opened to upgrade it, not probed yet. */
+async function pollingWithCandidate(
+  options: Parameters<typeof startServer>[0],
+): Promise<{ s: TestServer; sid: string; socket: EngineSocket; ws: RawWebSocket }> {
+  const s = await startServer(options);
+  server = s;
+  const connected = nextConnection(s);
+  const { sid } = await handshake(s);
+  const socket = await connected;
+  const ws = await RawWebSocket.open(wsUrl(s, `EIO=4&transport=websocket&sid=${sid}`));
+  return { s, sid, socket, ws };
+}
+
 describe('upgrade from polling', () => {
   it('probes, releases the held GET with a noop, switches, and keeps every message in order', async () => {
     server = await startServer({ pingInterval: 10_000 });
@@ -179,38 +192,26 @@ describe('upgrade from polling', () => {
 
   it('a GET that arrives after the probe is answered with a noop at once (the client waits for it)', async () => {
     // Long hold and heartbeat: nothing but the GET's arrival can answer it within the test's time.
-    server = await startServer({ pingInterval: 30_000, pollHoldTimeout: 30_000 });
-    const connected = nextConnection(server);
-    const { sid } = await handshake(server);
-    const socket = await connected;
-    const ws = await RawWebSocket.open(wsUrl(server, `EIO=4&transport=websocket&sid=${sid}`));
+    const { s, sid, socket, ws } = await pollingWithCandidate({ pingInterval: 30_000, pollHoldTimeout: 30_000 });
     ws.send('2probe');
     expect(await ws.next()).toBe('3probe');
-    expect(decode((await poll(server, sid)).body)).toEqual([{ type: 'noop' }]);
+    expect(decode((await poll(s, sid)).body)).toEqual([{ type: 'noop' }]);
     ws.send('5');
     await new Promise((resolve) => socket.once('upgrade', resolve));
     expect(socket.transport.name).toBe('websocket');
   });
 
   it('a probe that never completes times out and the session keeps polling', async () => {
-    server = await startServer({ upgradeTimeout: 50, pingInterval: 10_000 });
-    const connected = nextConnection(server);
-    const { sid } = await handshake(server);
-    const socket = await connected;
-    const ws = await RawWebSocket.open(wsUrl(server, `EIO=4&transport=websocket&sid=${sid}`));
+    const { s, sid, socket, ws } = await pollingWithCandidate({ upgradeTimeout: 50, pingInterval: 10_000 });
     await ws.closed;
     expect(socket.transport.name).toBe('polling');
-    const held = poll(server, sid);
+    const held = poll(s, sid);
     socket.send('still polling');
     expect(decode((await held).body)).toEqual([{ type: 'message', data: 'still polling' }]);
   });
 
   it('a packet other than the probe abandons the candidate', async () => {
-    server = await startServer({ pingInterval: 10_000 });
-    const connected = nextConnection(server);
-    const { sid } = await handshake(server);
-    const socket = await connected;
-    const ws = await RawWebSocket.open(wsUrl(server, `EIO=4&transport=websocket&sid=${sid}`));
+    const { socket, ws } = await pollingWithCandidate({ pingInterval: 10_000 });
     ws.send('4sneaky');
     await ws.closed;
     expect(socket.readyState).toBe('open');
@@ -218,15 +219,11 @@ describe('upgrade from polling', () => {
   });
 
   it('closing the session during the upgrade closes the candidate too', async () => {
-    server = await startServer({ pingInterval: 10_000 });
-    const connected = nextConnection(server);
-    const { sid } = await handshake(server);
-    const socket = await connected;
-    const ws = await RawWebSocket.open(wsUrl(server, `EIO=4&transport=websocket&sid=${sid}`));
+    const { s, socket, ws } = await pollingWithCandidate({ pingInterval: 10_000 });
     ws.send('2probe');
     expect(await ws.next()).toBe('3probe');
     socket.close(true);
     await ws.closed;
-    expect(server.engine.clientsCount).toBe(0);
+    expect(s.engine.clientsCount).toBe(0);
   });
 });
