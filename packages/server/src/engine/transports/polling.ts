@@ -349,10 +349,10 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
    */
   #awaitNextPoll(): void {
     if (this.readyState !== 'open' || this.discarded || cutPollTimers.has(this)) return;
+    // Cleared by the next GET, a close and a discard; a graceful close under way ends the session itself.
     const timer = setTimeout(() => {
       cutPollTimers.delete(this);
-      if (this.readyState !== 'open' || this.discarded || this.#held !== null) return;
-      this.onError(new TransportError('POLL_CLOSED_PREMATURELY', 'poll connection closed prematurely'));
+      if (this.readyState === 'open') this.onError(new TransportError('POLL_CLOSED_PREMATURELY', 'poll connection closed prematurely'));
     }, this.#opts.cutPollGrace ?? CUT_POLL_GRACE_MS);
     cutPollTimers.set(this, timer);
   }
