@@ -71,6 +71,10 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
   });
 }
 
+// ws's per-message options, shared: no object per message.
+const COMPRESSED = Object.freeze({ compress: true });
+const UNCOMPRESSED = Object.freeze({ compress: false });
+
 /**
  * Node build: `ws` takes per-message compression (when the server agreed to permessage-deflate), as
  * engine.io-client sets it: the packet's `compress`, off below `perMessageDeflate.threshold` (1024
@@ -79,8 +83,9 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
 export function sendFrame(ws: WebSocketLike, frame: string | ArrayBuffer | ArrayBufferView, compress: boolean, extras: WebSocketExtras): void {
   const deflate = extras.perMessageDeflate;
   const threshold = deflate === false ? 0 : typeof deflate === 'object' && typeof deflate['threshold'] === 'number' ? deflate['threshold'] : 1024;
-  const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
-  (ws.send as (data: typeof frame, options: { compress: boolean }) => void)(frame, { compress: compress && size >= threshold });
+  // The size is measured only when it decides.
+  const compressed = compress && (threshold <= 0 || (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength) >= threshold);
+  (ws.send as (data: typeof frame, options: { compress: boolean }) => void)(frame, compressed ? COMPRESSED : UNCOMPRESSED);
 }
 
 /** Node build: binary messages are Buffers by default, as socket.io-client gives Node apps. */
