@@ -38,6 +38,21 @@ describe('transport fallback', () => {
     expect(await socket.emitWithAck('ping-me')).toBe('pong');
   });
 
+  it('with the default webSocketTimeout (3 s), leaves a WebSocket whose 101 is followed by nothing in about 0.5 s', async () => {
+    server = await startServer();
+    server.io.on('connection', (socket) => socket.on('ping-me', (ack: (v: string) => void) => ack('pong')));
+    proxy = await startTcpProxy(server.port, { kind: 'stall-after-101' });
+    const started = Date.now();
+    const socket = await clients.connect(proxy.url);
+    const elapsed = Date.now() - started;
+    expect(socket.io.engine.transport.name).toBe('polling');
+    expect(proxy.upgrades).toBeGreaterThanOrEqual(1);
+    // The open packet is awaited max(500 ms, twice the handshake) after the 101, not the whole 3 s.
+    expect(elapsed).toBeGreaterThanOrEqual(500);
+    expect(elapsed).toBeLessThan(2000);
+    expect(await socket.emitWithAck('ping-me')).toBe('pong');
+  });
+
   it('ends on polling and stays there when a proxy passes the first frames and then stalls', async () => {
     // pingInterval + pingTimeout is short so each stalled WebSocket dies quickly of a heartbeat timeout.
     server = await startServer({ pingInterval: 300, pingTimeout: 300 });

@@ -22,6 +22,11 @@ const FAILING_OVER = 3;
 const OPEN = 4;
 const CLOSING = 5;
 const CLOSED = 6;
+/**
+ * After the 101, the open packet is awaited for twice the time the WebSocket took to open, at least
+ * this long (ms), and never past webSocketTimeout: a server sends it with the 101 or right behind it.
+ */
+const OPEN_PACKET_WAIT = 500;
 const PHASES = ['idle', 'opening', 'verifying', 'failing-over', 'open', 'closing', 'closed'] as const;
 
 /** One queued write: the packet (undefined while a Blob is still being read) and its callback. */
@@ -81,6 +86,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   /** tryAllTransports: the WebSocket to open if the first transport (polling) fails before the open packet. */
   let tryNext = false;
   let stallTimer: unknown;
+  /** When the first WebSocket started to open. */
+  let openingSince = 0;
   /** Heartbeat deadline (wall clock): a timer firing early or late only triggers a check. */
   let deadline = Infinity;
   let heartbeatTimer: unknown;
@@ -138,7 +145,10 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       if (transport !== next || phase === CLOSED) return;
       bind(next);
       // No open packet within webSocketTimeout.
-      if (mayFallBack) stall(true);
+      if (mayFallBack) {
+        openingSince = now();
+        stall(true);
+      }
     });
     next.open();
   };
@@ -155,7 +165,15 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     // first flight, without waiting for the open packet. One microtask later: in Node, what arrived with
     // the 101 (a Switchback server's open packet, CONNECT answer and first events) is handled first, so
     // the write (a syscall) is not on the way to the app's first event.
-    on('open', scheduleFlush);
+    on('open', () => {
+      // The 101 came. A proxy that passes it and then stalls the connection is caught in about a
+      // handshake's time, not after the whole webSocketTimeout.
+      if (mayFallBack && phase === OPENING) {
+        const took = now() - openingSince;
+        stall(true, Math.min(webSocketTimeout - took, Math.max(OPEN_PACKET_WAIT, 2 * took)));
+      }
+      scheduleFlush();
+    });
     on('packet', onPacket);
     on('drain', onDrain);
     on('error', (err) => {
@@ -187,9 +205,9 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   };
 
   /** (Re)starts, or (false) stops, the timer that catches a WebSocket that stalls before proving itself. */
-  const stall = (restart: boolean): void => {
+  const stall = (restart: boolean, ms = webSocketTimeout): void => {
     clock.clearTimeout(stallTimer);
-    if (restart) stallTimer = clock.setTimeout(lost, webSocketTimeout);
+    if (restart) stallTimer = clock.setTimeout(lost, ms);
   };
 
   /** No more upgrade probe, stall timer or fallback: the session stays on its transport (or ends). */

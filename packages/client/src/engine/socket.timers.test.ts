@@ -21,13 +21,13 @@ function lastWs(): FakeWebSocket {
 }
 
 describe('WebSocket stall detection (fake timers)', () => {
-  it('falls back to polling when no open packet arrives within webSocketTimeout, and remembers it', async () => {
+  it('falls back to polling when the 101 passes and no open packet follows within 500 ms, and remembers it', async () => {
     const polling = fakePollingServer('p1');
     const memory = new InMemoryFallbackMemory();
     const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: memory });
     await vi.advanceTimersByTimeAsync(0);
-    lastWs().accept(); // the 101 passes, then nothing
-    await vi.advanceTimersByTimeAsync(2999);
+    lastWs().accept(); // the 101 passes at once, then nothing
+    await vi.advanceTimersByTimeAsync(499);
     expect(polling.gets).toHaveLength(0);
     expect(socket.readyState).toBe('opening');
     await vi.advanceTimersByTimeAsync(1);
@@ -36,6 +36,55 @@ describe('WebSocket stall detection (fake timers)', () => {
     expect(socket.readyState).toBe('open');
     expect(socket.transport.name).toBe('polling');
     expect(memory.get(KEY)).toBe('polling');
+    socket.close();
+  });
+
+  it('after a slow 101, waits twice the handshake time for the open packet, never past webSocketTimeout', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await vi.advanceTimersByTimeAsync(400);
+    lastWs().accept(); // the 101 after 400 ms: the open packet is due 800 ms later
+    await vi.advanceTimersByTimeAsync(799);
+    expect(socket.readyState).toBe('opening');
+    expect(polling.gets).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.transport.name).toBe('polling');
+    socket.close();
+
+    const late = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await vi.advanceTimersByTimeAsync(2000);
+    lastWs().accept(); // twice 2000 ms would pass webSocketTimeout: 1000 ms are left
+    await vi.advanceTimersByTimeAsync(999);
+    expect(late.transport.name).toBe('websocket');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(late.transport.name).toBe('polling');
+    late.close();
+  });
+
+  it('an open packet right behind the 101 keeps the WebSocket', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await vi.advanceTimersByTimeAsync(0);
+    const ws = lastWs();
+    ws.accept();
+    await vi.advanceTimersByTimeAsync(450);
+    ws.deliver(openPacket('w1'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(socket.transport.name).toBe('websocket');
+    expect(socket.id).toBe('w1');
+    expect(polling.gets).toHaveLength(0);
+    socket.close();
+  });
+
+  it('falls back when no 101 comes within webSocketTimeout', async () => {
+    const polling = fakePollingServer('p1');
+    const socket = new Socket(URL_, { WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(socket.transport.name).toBe('websocket');
+    expect(polling.gets).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lastWs().closed).toBe(true);
+    expect(socket.transport.name).toBe('polling');
     socket.close();
   });
 

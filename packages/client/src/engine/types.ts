@@ -77,7 +77,10 @@ export interface SocketOptions extends TlsOptions {
   upgrade?: boolean;
   /** engine.io-client's name; accepted for compatibility, the fallback memory is always on. */
   rememberUpgrade?: boolean;
-  /** Open packet, and the first answer after the first send, must arrive within this. Default 3000 ms. */
+  /**
+   * Open packet, and the first answer after the first send, must arrive within this. Default 3000 ms.
+   * Once the 101 has come, the open packet is awaited at most max(500 ms, twice the handshake's time).
+   */
   webSocketTimeout?: number;
   /** Default: sessionStorage in browsers (with expiry), else an in-process store. `false` disables. */
   fallbackMemory?: FallbackMemory | false;
