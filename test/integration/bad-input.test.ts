@@ -91,6 +91,18 @@ describe('bad input over raw HTTP', () => {
     expect(res.status).toBe(413);
   });
 
+  it.each(['PUT', 'DELETE', 'PATCH'])('%s on a session → 400 "Bad request", the session goes on', async (method) => {
+    const sid = await socketIoSession(server.url);
+    const res = await request(eioUrl(server.url, { sid }), { method, body: '4hello' });
+    expect(res.status).toBe(400);
+    expect(json(res.body)).toEqual({ code: 3, message: 'Bad request' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    // The session still carries packets both ways.
+    expect((await push(server.url, sid, '421["echo","after"]')).status).toBe(200);
+    expect((await poll(server.url, sid)).body).toBe('431["after"]');
+    await push(server.url, sid, '1');
+  });
+
   it('overlapping GET → 400 and the session is closed', async () => {
     const { sid } = await handshake(server.url);
     const held = poll(server.url, sid);

@@ -178,10 +178,9 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     }
     if (req.method === 'GET') this.#onPollRequest(req, res);
     else if (req.method === 'POST') this.#onDataRequest(req, res);
-    else {
-      res.writeHead(500);
-      res.end();
-    }
+    // Any other method (OPTIONS preflights are answered before this): the protocol's "Bad request". The
+    // session is untouched. (engine.io answers 500 with no body, which reads as a server fault.)
+    else abortRequest(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { method: req.method }));
   }
 
   send(packets: readonly OutgoingPacket[], onSent?: () => void): void {
