@@ -36,12 +36,13 @@ interface Asset {
 let assets: Promise<Map<string, Asset>> | undefined;
 
 async function loadAssets(): Promise<Map<string, Asset>> {
-  const [iife, esm, index, esmPage, app] = await Promise.all([
+  const [iife, esm, index, esmPage, app, worker] = await Promise.all([
     buildBrowserBundle('iife'),
     buildBrowserBundle('esm'),
     readFile(new URL('index.html', pageDir), 'utf8'),
     readFile(new URL('esm.html', pageDir), 'utf8'),
     readFile(new URL('chat-app.js', pageDir), 'utf8'),
+    readFile(new URL('chat-worker.js', pageDir), 'utf8'),
   ]);
   const js = 'text/javascript; charset=utf-8';
   const html = 'text/html; charset=utf-8';
@@ -49,6 +50,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
     ['/', { type: html, body: index }],
     ['/esm.html', { type: html, body: esmPage }],
     ['/chat-app.js', { type: js, body: app }],
+    ['/chat-worker.js', { type: js, body: worker }],
     ['/switchback.js', { type: js, body: iife.code }],
     ['/switchback.mjs', { type: js, body: esm.code }],
   ]);
