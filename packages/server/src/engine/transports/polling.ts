@@ -114,6 +114,9 @@ const pendingCloses = new WeakMap<object, PendingClose>();
  * HTTP long-polling, one GET and one POST in flight at most (engine.io rules): the GET is held until
  * the session has packets, the POST carries a payload and is answered `ok`.
  */
+/** The misplaced-body-parser warning is printed once per process. */
+let warnedBodyRead = false;
+
 export class PollingTransport extends TransportBase implements HeldPollHandle, DelayNode {
   get name(): 'polling' {
     return 'polling';
@@ -401,6 +404,23 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       this.#refuseTooLarge(req, res);
+      return;
+    }
+    // A body parser mounted before the middleware (express.text(), express.raw()) already read the body:
+    // take the text or bytes it kept. Waiting for a stream that has ended would hold the POST until
+    // bodyTimeout, and the messages in it would be lost.
+    if (req.readableEnded) {
+      const kept: unknown = (req as { body?: unknown }).body;
+      if (typeof kept !== 'string' && !Buffer.isBuffer(kept)) {
+        if (!warnedBodyRead) {
+          warnedBodyRead = true;
+          console.warn('[switchback] a polling POST body was read by an earlier middleware that kept no text or bytes of it: mount the middleware before body parsers');
+        }
+        abortRequest(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: 'BODY_ALREADY_READ' }));
+        return;
+      }
+      if (Buffer.byteLength(kept) > limit) return this.#refuseTooLarge(req, res);
+      this.#onPayload(req, res, binary ? Buffer.from(kept) : kept.toString());
       return;
     }
     const current: DataRequest = { req, res };
