@@ -7,21 +7,26 @@ function isConstructor(value: unknown): value is WebSocketConstructorLike {
   return typeof value === 'function';
 }
 
-let loaded: { ctor: WebSocketConstructorLike | undefined } | undefined;
+let loaded: { ws: WebSocketConstructorLike | undefined } | undefined;
 let loading: Promise<WebSocketConstructorLike | undefined> | undefined;
 
+/** The environment's own WebSocket (Node 22+'s, from undici), if any. */
+function globalWebSocket(): WebSocketConstructorLike | undefined {
+  const global: unknown = Reflect.get(globalThis, 'WebSocket');
+  return isConstructor(global) ? global : undefined;
+}
+
 /**
- * Node build: the global WebSocket when present (Node 22+, or --experimental-websocket), else the
- * optional `ws` peer dependency, else undefined (the engine then uses long polling). Only the first
- * lookup of `ws` is asynchronous: later engine Sockets construct their WebSocket synchronously.
+ * Node build: the optional `ws` peer dependency when it is installed, as engine.io-client's Node build:
+ * it takes the headers, agent, TLS and compression options. Else the global WebSocket (Node 22+), else
+ * undefined (the engine then uses long polling). Only the first lookup of `ws` is asynchronous: later
+ * engine Sockets construct their WebSocket synchronously.
  */
 export function defaultWebSocket(): WebSocketConstructorLike | undefined | Promise<WebSocketConstructorLike | undefined> {
-  const global: unknown = Reflect.get(globalThis, 'WebSocket');
-  if (isConstructor(global)) return global;
-  if (loaded !== undefined) return loaded.ctor;
-  return (loading ??= loadWs().then((ctor) => {
-    loaded = { ctor };
-    return ctor;
+  if (loaded !== undefined) return loaded.ws ?? globalWebSocket();
+  return (loading ??= loadWs().then((ws) => {
+    loaded = { ws };
+    return ws ?? globalWebSocket();
   }));
 }
 
@@ -62,6 +67,13 @@ export function openWebSocket(Ctor: WebSocketConstructorLike, url: string, extra
   const tls = tlsOptionsOf(extras);
   if (extraHeaders === undefined && agent === undefined && tls === undefined && perMessageDeflate === undefined) {
     return new Ctor(url, protocols);
+  }
+  // The global WebSocket (undici's, Node 22+ without ws) takes headers in an init object as its second
+  // argument and ignores a third: the headers go there. Agent, TLS and compression options need ws.
+  if (Ctor === globalWebSocket() && Ctor !== loaded?.ws) {
+    if (extraHeaders === undefined) return new Ctor(url, protocols);
+    const init = { protocols: protocols ?? [], headers: { ...extraHeaders } };
+    return new (Ctor as unknown as new (url: string, init: object) => WebSocketLike)(url, init);
   }
   return new (Ctor as unknown as ConstructorWithOptions)(url, protocols ?? [], {
     ...tls,
