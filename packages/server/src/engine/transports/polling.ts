@@ -110,13 +110,13 @@ interface DataRequest {
 const dataRequests = new WeakMap<object, DataRequest>();
 const pendingCloses = new WeakMap<object, PendingClose>();
 
+/** The misplaced-body-parser warning is printed once per process. */
+let warnedBodyRead = false;
+
 /**
  * HTTP long-polling, one GET and one POST in flight at most (engine.io rules): the GET is held until
  * the session has packets, the POST carries a payload and is answered `ok`.
  */
-/** The misplaced-body-parser warning is printed once per process. */
-let warnedBodyRead = false;
-
 export class PollingTransport extends TransportBase implements HeldPollHandle, DelayNode {
   get name(): 'polling' {
     return 'polling';
