@@ -27,6 +27,11 @@ const CLOSED = 6;
  * this long (ms), and never past webSocketTimeout: a server sends it with the 101 or right behind it.
  */
 const OPEN_PACKET_WAIT = 500;
+/**
+ * engine.io-client's `Socket.priorWebsocketSuccess`, per page (per process in Node): the last session
+ * opened over WebSocket, or upgraded to it. With `rememberUpgrade`, the next Socket starts on WebSocket.
+ */
+let priorWebSocket = false;
 const PHASES = ['idle', 'opening', 'verifying', 'failing-over', 'open', 'closing', 'closed'] as const;
 
 /** One queued write: the packet (undefined while a Blob is still being read) and its callback. */
@@ -70,6 +75,9 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     .map((t) => (typeof t == 'string' ? t : (t.prototype as { name: string }).name))
     // 'webtransport' (socket.io-client's third transport) and unknown names are skipped.
     .filter((t): t is TransportName => t == 'websocket' || t == 'polling');
+  // rememberUpgrade: a WebSocket that worked before is tried first (polling stays the fallback). The
+  // list holds only 'polling' and 'websocket': sorted descending, 'websocket' comes first.
+  if (opts.rememberUpgrade && priorWebSocket) list.sort().reverse();
   let phase: Phase = IDLE;
   let session: OpenPacketData | undefined;
   let transport = create(list[0] ?? 'websocket');
@@ -285,7 +293,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     session = transport.session = data;
     heartbeat(true);
     if (fellBack) remember();
-    const onWebSocket = transport.name === 'websocket';
+    const onWebSocket = (priorWebSocket = transport.name === 'websocket');
     webSocketSince = onWebSocket ? now() : undefined;
     if (phase === FAILING_OVER) {
       // A new session behind the same public socket: the app's queued writes go out on it.
@@ -405,7 +413,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     const fail = (code: 'PROBE_ERROR' | 'PROBE_TIMEOUT', cause?: unknown): void => {
       if (!abortProbe) return;
       abortProbe();
-      socket.upgrading = false;
+      socket.upgrading = priorWebSocket = false;
       emit('upgradeError', engineError(code, 'websocket', cause));
       flush();
     };
@@ -425,6 +433,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
         polling.close();
         ws.send([{ type: 'upgrade' }]);
         socket.upgrading = false;
+        priorWebSocket = true;
         webSocketSince = now();
         // A proxy may pass the probe and stall right after (phoenix#6766): the fallback is forgotten
         // only once this WebSocket has outlived the short-lived window, not at the switch.

@@ -75,7 +75,11 @@ export interface SocketOptions extends TlsOptions {
   tryAllTransports?: boolean;
   /** Upgrade from polling to a later transport once connected. Default true. */
   upgrade?: boolean;
-  /** engine.io-client's name; accepted for compatibility, the fallback memory is always on. */
+  /**
+   * engine.io-client's: once a session in this page (Node: process) opened over WebSocket or upgraded to
+   * it, start on WebSocket even when `transports` lists polling first. Default false. The fallback memory
+   * is on whatever this says.
+   */
   rememberUpgrade?: boolean;
   /**
    * Open packet, and the first answer after the first send, must arrive within this. Default 3000 ms.
