@@ -18,6 +18,7 @@ describe('rememberUpgrade', () => {
     FakeWebSocket.instances = [];
     const first = new Socket('http://example.test', { transports: ['websocket'], WebSocket: FakeWebSocket, fallbackMemory: false });
     const opened = waitFor(first, 'open');
+    // The WebSocket is constructed on the next turn of the event loop; nothing emits when it is.
     await new Promise((resolve) => setImmediate(resolve));
     const ws = FakeWebSocket.instances[0];
     if (ws === undefined) throw new Error('no WebSocket');
@@ -41,7 +42,6 @@ describe('rememberUpgrade', () => {
     // Opens on polling (not remembering), then probes the upgrade, which is answered wrongly.
     const socket = new Socket('http://example.test', { ...pollingFirst, fetch: server.fetch });
     await waitFor(socket, 'open');
-    await new Promise((resolve) => setImmediate(resolve));
     const probe = FakeWebSocket.instances[0];
     if (probe === undefined) throw new Error('no probe WebSocket');
     probe.accept();
