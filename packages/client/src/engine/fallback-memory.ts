@@ -90,7 +90,7 @@ let processMemory: FallbackMemory | undefined;
 
 /**
  * sessionStorage when the environment has it, else an in-process store; one per page or process, so
- * what is kept beside it (strikes, the one background upgrade attempt) outlives each engine Socket.
+ * what is kept beside it (strikes, whether upgrades stopped) outlives each engine Socket.
  */
 export function createDefaultFallbackMemory(): FallbackMemory {
   // Without sessionStorage: an InMemoryFallbackMemory, built without the subclass (see managerFallbackMemory).
@@ -99,11 +99,11 @@ export function createDefaultFallbackMemory(): FallbackMemory {
 
 /**
  * Beside each memory object (one engine Socket does not outlive its connection), per key: bits 0-1
- * count the WebSockets that died of a heartbeat timeout soon after connecting, bit 2 says the
- * remembered fallback already had its one background upgrade attempt.
+ * count the WebSockets that died of a heartbeat timeout soon after connecting, bit 2 says no more
+ * background upgrades while the fallback is remembered (one of them died young).
  */
 const notes = new WeakMap<FallbackMemory, Map<string, number>>();
-const ATTEMPTED = 4;
+const NO_UPGRADE = 4;
 
 /** Updates the note of `key` beside `memory` (0 when there is none); returns the note before. */
 function note(memory: FallbackMemory, key: string, update: (note: number) => number): number {
@@ -118,9 +118,21 @@ export function clearNotes(memory: FallbackMemory, key: string): void {
   note(memory, key, () => 0);
 }
 
-/** True the first time for a memory and key (until clearNotes): the caller may then probe. */
-export function takeUpgradeAttempt(memory: FallbackMemory, key: string): boolean {
-  return !(note(memory, key, (n) => n | ATTEMPTED) & ATTEMPTED);
+/**
+ * Whether a session on the remembered fallback may try the upgrade in the background: yes, on every
+ * connection, until a WebSocket it upgraded to dies before proving itself (see stopUpgrades).
+ */
+export function upgradesAllowed(memory: FallbackMemory, key: string): boolean {
+  return !(note(memory, key, (n) => n) & NO_UPGRADE);
+}
+
+/**
+ * A WebSocket upgraded to from the remembered fallback ended young: a proxy that passes the probe and
+ * then kills or stalls the connection. Later sessions stay on polling (until clearNotes or a reload),
+ * instead of flapping between polling and a dying WebSocket on every reconnect.
+ */
+export function stopUpgrades(memory: FallbackMemory, key: string): void {
+  note(memory, key, (n) => n | NO_UPGRADE);
 }
 
 /**
@@ -131,6 +143,6 @@ export function takeUpgradeAttempt(memory: FallbackMemory, key: string): boolean
 export function noteWebSocketEnd(memory: FallbackMemory, key: string, pingTimeout: boolean, shortLived: boolean): boolean {
   if (!shortLived) clearNotes(memory, key);
   // Blocked: the strikes start over, and a background upgrade from the fallback would pass the probe
-  // and die the same way, so this memory's one attempt is spent (a reload gets one).
-  return shortLived && pingTimeout && ((note(memory, key, (n) => ((++n & 3) < 2 ? n : ATTEMPTED)) + 1) & 3) > 1;
+  // and die the same way, so this memory's upgrades stop (a reload gets one).
+  return shortLived && pingTimeout && ((note(memory, key, (n) => ((++n & 3) < 2 ? n : NO_UPGRADE)) + 1) & 3) > 1;
 }

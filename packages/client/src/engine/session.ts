@@ -3,7 +3,7 @@ import type { BinaryLike, EnginePacket, EnginePacketType, OpenPacketData } from 
 import { defaultWebSocket, toBinaryType, unrefClock } from '#websocket-constructor';
 import { defaultClock } from './clock.js';
 import { engineError } from './errors.js';
-import { clearNotes, createDefaultFallbackMemory, noteWebSocketEnd, takeUpgradeAttempt } from './fallback-memory.js';
+import { clearNotes, createDefaultFallbackMemory, upgradesAllowed, noteWebSocketEnd, stopUpgrades } from './fallback-memory.js';
 import type { CreatedPacket, Socket, SocketState } from './socket.js';
 import { EngineTransport } from './transport.js';
 import type { TransportContext } from './transport.js';
@@ -283,9 +283,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     const data = packet.type === 'open' && typeof packet.data === 'string' ? parseOpenPacketData(packet.data) : undefined;
     if (!data || isProtocolError(data)) {
       if (mayFallBack) return lost();
-      const err = engineError('HANDSHAKE_ERROR', undefined, data);
-      emit('error', err);
-      return onClose('parse error', err);
+      return fatal(engineError('HANDSHAKE_ERROR', undefined, data), 'parse error');
     }
     stall(false);
     tryNext = false;
@@ -310,10 +308,10 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     if (phase === CLOSED) return;
     // As at 'open': after the packets that came with this one.
     scheduleFlush();
-    // While a fallback is remembered, the upgrade is tried once in the background per memory (per page
-    // in browsers, per Manager in Node), not on every reconnect: a proxy that passes the probe and then
-    // stalls would otherwise make the client flap between polling and a dying WebSocket forever.
-    if (!onWebSocket && mayUpgrade && data.upgrades.includes('websocket') && (!memory || !remembered() || takeUpgradeAttempt(memory, key))) probe();
+    // While a fallback is remembered, every connection still tries the upgrade in the background, until
+    // a WebSocket upgraded to dies young (see onClose): a proxy that passes the probe and then stalls
+    // would otherwise make the client flap between polling and a dying WebSocket on every reconnect.
+    if (!onWebSocket && mayUpgrade && data.upgrades.includes('websocket') && (!memory || !remembered() || upgradesAllowed(memory, key))) probe();
   };
 
   const push = (type: EnginePacketType, data?: string | BinaryLike, compress = true, callback?: () => void): void => {
@@ -367,7 +365,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       callback?.();
     }
     if (!idle()) flush();
-    else if (phase === CLOSING) onClose('forced close');
+    else if (phase === CLOSING) closing();
     else emit('drain');
   };
 
@@ -415,7 +413,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
       abortProbe();
       socket.upgrading = priorWebSocket = false;
       emit('upgradeError', engineError(code, 'websocket', cause));
-      flush();
+      if (phase === CLOSING) closing();
+      else flush();
     };
     const timer = clock.setTimeout(() => fail('PROBE_TIMEOUT'), Math.max(webSocketTimeout, 1000));
     ws.on('open', () => ws.send([{ type: 'ping', data: 'probe' }]));
@@ -456,6 +455,13 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
 
   const remember = (): void => memory?.set(key, 'polling', opts.fallbackTtl ?? 3_600_000);
 
+  /** Closing: once the upgrade (if any) is over and the writes went out, the session closes. */
+  const closing = (): void => {
+    if (socket.upgrading) return;
+    if (idle()) onClose('forced close');
+    else flush();
+  };
+
   const onClose = (reason: string, description?: unknown): void => {
     if (phase === CLOSED) return;
     // A WebSocket that died young of a ping timeout earns a strike (see noteWebSocketEnd).
@@ -468,6 +474,8 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     ) {
       remember();
     }
+    // An upgrade out of the remembered fallback that ended before proving itself, other than by the app.
+    if (forgetWhenProven && memory && reason !== 'forced close') stopUpgrades(memory, key);
     settle();
     heartbeat(false);
     drop();
@@ -480,11 +488,19 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     emit('close', reason, description);
   };
 
+  /** 'error', then 'close' even when an 'error' listener throws. */
+  const fatal = (err: string | Error, reason: string): void => {
+    try {
+      emit('error', err);
+    } finally {
+      onClose(reason, err);
+    }
+  };
+
   /** Reported once the caller could listen (new Socket() has returned), unless closed before. */
   function noTransport(err: string | Error): void {
     if (phase !== IDLE) return;
-    emit('error', err);
-    onClose('transport error', err);
+    fatal(err, 'transport error');
   }
   // No transport in the list: engine.io-client's bare string, on a timer as there (fake timers drive it).
   if (!list.length) clock.setTimeout(() => noTransport('No transports available'), 0);
@@ -529,10 +545,10 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     close() {
       if (phase < VERIFYING || phase === FAILING_OVER) return onClose('forced close');
       if (phase !== OPEN && phase !== VERIFYING) return;
-      settle();
+      // An upgrade past its probe finishes first (engine.io-client's order: 'upgrade', then 'close').
+      if (!socket.upgrading) settle();
       setPhase(CLOSING);
-      if (idle()) onClose('forced close');
-      else flush();
+      closing();
     },
   };
 }

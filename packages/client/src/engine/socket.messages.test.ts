@@ -132,16 +132,38 @@ describe('upgrade', () => {
     expect(socket.transport.name).toBe('websocket');
   });
 
-  it('tries the background upgrade once per remembered fallback, not on every reconnect', async () => {
+  it('while a fallback is remembered, every connection tries the background upgrade (socket.io-client probes on each)', async () => {
+    const s = await startEngineServer();
+    cleanups.push(() => s.close());
+    const memory = new InMemoryFallbackMemory();
+    memory.set(`${s.url}/engine.io/`, 'polling', 60_000);
+    const first = new Socket(s.url, { WebSocket: WS, fallbackMemory: memory });
+    cleanups.push(() => void first.close());
+    await waitFor(first, 'upgrade');
+    // Closed by the app: says nothing about the network.
+    first.close();
+    const second = new Socket(s.url, { WebSocket: WS, fallbackMemory: memory });
+    cleanups.push(() => void second.close());
+    await waitFor(second, 'open');
+    expect(second.transport.name).toBe('polling');
+    await waitFor(second, 'upgrade');
+    expect(second.transport.name).toBe('websocket');
+  });
+
+  it('an upgrade out of the remembered fallback that dies young stops the background upgrades of later connections', async () => {
     const s = await startEngineServer();
     cleanups.push(() => s.close());
     const memory = new InMemoryFallbackMemory();
     const key = `${s.url}/engine.io/`;
     memory.set(key, 'polling', 60_000);
+    const serverSide = s.nextConnection();
     const first = new Socket(s.url, { WebSocket: WS, fallbackMemory: memory });
     cleanups.push(() => void first.close());
     await waitFor(first, 'upgrade');
-    first.close();
+    // The upgraded WebSocket goes away soon after the switch (a proxy that passes the probe, then kills it).
+    const closed = waitFor(first, 'close');
+    ((await serverSide) as { close(): void }).close();
+    expect(await closed).toBe('transport close');
     let constructed = 0;
     // The probe's WebSocket is constructed synchronously right after 'open'; count constructions.
     class CountingWS extends WS {
@@ -155,6 +177,7 @@ describe('upgrade', () => {
     await waitFor(second, 'open');
     expect(second.transport.name).toBe('polling');
     expect(constructed).toBe(0);
+    expect(memory.get(key)).toBe('polling');
   });
 
   it("reports each created packet with its compress option on 'packetCreate', as engine.io-client", async () => {

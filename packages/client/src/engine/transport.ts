@@ -138,8 +138,12 @@ export class EngineTransport extends EventEmitter<TransportEvents> implements Tr
   /** @internal (drivers) the transport went away on its own (remote close, network); `err` is reported first. */
   ended(reason: string, description?: unknown, err?: EngineError): void {
     if (this.state === 'closed') return;
-    if (err) this.emit('error', err);
-    this.#end(true, reason, description);
+    // An 'error' listener that throws (an app's assertion, say) does not stop the close behind it.
+    try {
+      if (err) this.emit('error', err);
+    } finally {
+      this.#end(true, reason, description);
+    }
   }
 
   #end(handedOver: boolean, reason?: string, description?: unknown): void {

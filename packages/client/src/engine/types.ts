@@ -24,7 +24,7 @@ export type WebSocketConstructorLike = new (url: string, protocols?: string | st
 
 /**
  * Where the engine remembers that WebSocket did not work for an origin+path, so the next connection
- * goes straight to long polling (and tries the upgrade once in the background).
+ * goes straight to long polling (and tries the upgrade in the background).
  */
 export interface FallbackMemory {
   get(key: string): 'polling' | undefined;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Socket } from './socket.js';
 import { FakeWebSocket, openPacket } from './test-support/fake-websocket.js';
 import { waitFor } from './test-support/wait.js';
@@ -79,5 +79,63 @@ describe('upgrade probe', () => {
     expect(socket.transport.name).toBe('polling');
     polling.heldPosts.shift()?.();
     socket.close();
+  });
+
+  it('close() once the probe answered waits for the upgrade: buffered writes go over the WebSocket, then close', async () => {
+    FakeWebSocket.instances = [];
+    const polling = controllablePolling();
+    const socket = new Socket('http://example.test', { transports: ['polling', 'websocket'], WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await waitFor(socket, 'open');
+    const ws = FakeWebSocket.instances[0];
+    if (ws === undefined) throw new Error('no probe WebSocket');
+    // The long poll is held: the switch waits for it.
+    await vi.waitFor(() => expect(polling.heldGets).toHaveLength(1));
+    ws.accept();
+    const upgrading = waitFor(socket, 'upgrading');
+    ws.deliver('3probe');
+    await upgrading;
+    const events: string[] = [];
+    socket.on('upgrade', () => events.push('upgrade'));
+    socket.on('upgradeError', () => events.push('upgradeError'));
+    const closed = new Promise<string>((resolve) => socket.on('close', (reason) => resolve(reason)));
+    socket.send('last');
+    socket.close();
+    expect(socket.readyState).toBe('closing');
+    socket.send('refused'); // after close(): not sent
+    polling.heldGets.shift()?.('6');
+    expect(await closed).toBe('forced close');
+    expect(events).toEqual(['upgrade']);
+    expect(ws.sent).toEqual(['2probe', '5', '4last']);
+    expect(polling.posts).toEqual([]);
+    expect(ws.closed).toBe(true);
+  });
+
+  it('close() once the probe answered, then the probe WebSocket fails: upgradeError, buffered writes over polling, close', async () => {
+    FakeWebSocket.instances = [];
+    const polling = controllablePolling();
+    const socket = new Socket('http://example.test', { transports: ['polling', 'websocket'], WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await waitFor(socket, 'open');
+    const ws = FakeWebSocket.instances[0];
+    if (ws === undefined) throw new Error('no probe WebSocket');
+    // The long poll is held: the switch waits for it.
+    await vi.waitFor(() => expect(polling.heldGets).toHaveLength(1));
+    ws.accept();
+    const upgrading = waitFor(socket, 'upgrading');
+    ws.deliver('3probe');
+    await upgrading;
+    const events: string[] = [];
+    socket.on('upgrade', () => events.push('upgrade'));
+    socket.on('upgradeError', () => events.push('upgradeError'));
+    const closed = new Promise<string>((resolve) => socket.on('close', (reason) => resolve(reason)));
+    socket.send('last');
+    socket.close();
+    ws.drop();
+    await vi.waitFor(() => expect(polling.posts).toEqual(['4last']));
+    expect(events).toEqual(['upgradeError']);
+    polling.heldPosts.shift()?.();
+    expect(await closed).toBe('forced close');
+    // The close packet follows the buffered write.
+    await vi.waitFor(() => expect(polling.posts).toEqual(['4last', '1']));
+    polling.heldPosts.shift()?.();
   });
 });

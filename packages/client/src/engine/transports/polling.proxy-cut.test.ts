@@ -34,6 +34,6 @@ describe('polling behind a proxy that cuts held GETs with 504 (real engine.io se
     expect(errors).toHaveLength(1); // the 504 was absorbed; only the final 400 is reported
     const err = errors[0];
     expect(isEngineError(err) && err.status).toBe(400);
-    expect(isEngineError(err) && err.message).toContain('Session ID unknown');
+    expect(err).toMatchObject({ message: 'xhr poll error', context: { responseText: expect.stringContaining('Session ID unknown') } });
   });
 });

@@ -89,13 +89,49 @@ describe('polling transport', () => {
     const e = await err;
     expect(isEngineError(e) && e.status).toBe(400);
     expect(isEngineError(e) && e.code).toBe('POLL_HTTP_STATUS');
-    expect((e as Error).message).toBe('HTTP 400: Session ID unknown (are sticky sessions enabled?)');
+    // engine.io-client's message, which apps match on.
+    expect((e as Error).message).toBe('xhr poll error');
     // engine.io-client's fields: the status, and what its XHR showed.
     expect(e).toMatchObject({
       description: 400,
       context: { readyState: 4, status: 400, responseText: '{"code":1,"message":"Session ID unknown"}' },
     });
     expect(await reason).toBe('transport error');
+  });
+
+  it("an 'error' listener that throws is reported as uncaught and the socket still closes", async () => {
+    const fetchFn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+      init?.method === 'POST' ? new Response('', { status: 413 }) : String(input).includes('sid=') ? new Promise<Response>(() => {}) : new Response(openPacket('s1'));
+    const socket = new Socket('http://example.test', { transports: ['polling'], WebSocket: null, fetch: fetchFn, fallbackMemory: false });
+    await waitFor(socket, 'open');
+    const errors: unknown[] = [];
+    socket.on('error', (err) => {
+      errors.push(err);
+      throw new Error('assertion in a listener');
+    });
+    const closed = new Promise<unknown[]>((resolve) => socket.on('close', (...args) => resolve(args)));
+    const thrown: unknown[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
+      realSetTimeout(() => {
+        try {
+          fn();
+        } catch (err) {
+          thrown.push(err);
+        }
+      }, ms)) as typeof setTimeout);
+    try {
+      socket.send('too big');
+      const [reason, description] = await closed;
+      expect(reason).toBe('transport error');
+      expect(description).toMatchObject({ message: 'xhr post error', description: 413 });
+      await vi.waitFor(() => expect(thrown).toHaveLength(1));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors).toHaveLength(1);
+    expect((thrown[0] as Error).message).toBe('assertion in a listener');
+    expect(socket.readyState).toBe('closed');
   });
 
   it('a throwing message listener is reported as uncaught; the rest of the payload and the next GET go on', async () => {

@@ -171,24 +171,18 @@ export function pollingDriver(transport: EngineTransport, ctx: TransportContext)
       clock.clearTimeout(timer);
       pending.delete(req);
     };
+    // engine.io-client's messages, which apps match on; `code`, `status` (also `description`) and
+    // `context.responseText` say what failed.
+    const message = body === undefined ? 'xhr poll error' : 'xhr post error';
     return req.response.then(
       ({ status, text }) => {
         done();
         if (status > 199 && status < 300) return text;
-        // The server answers errors as JSON `{code, message}` (e.g. 400 "Session ID unknown").
-        const message = /"message":\s*"([^"]*)"/.exec(text)?.[1];
-        // An unknown session behind several servers is nearly always a load balancer without stickiness.
-        const hint = message === 'Session ID unknown' ? ' (are sticky sessions enabled?)' : '';
-        throw engineError('POLL_HTTP_STATUS', 'polling', text, status, `HTTP ${status}${message === undefined ? '' : `: ${message}`}${hint}`, {
-          readyState: 4,
-          status,
-          responseText: text,
-        });
+        throw engineError('POLL_HTTP_STATUS', 'polling', text, status, message, { readyState: 4, status, responseText: text });
       },
       (err: unknown) => {
         done();
-        // Opaque by nature (CORS, DNS, proxy): say so rather than "xhr poll error" (socket.io#4118).
-        throw timedOut ? engineError('POLL_TIMEOUT', 'polling', err) : engineError('POLL_ERROR', 'polling', err, undefined, 'poll error (network, CORS or proxy)');
+        throw engineError(timedOut ? 'POLL_TIMEOUT' : 'POLL_ERROR', 'polling', err, undefined, message);
       },
     );
   };
