@@ -45,6 +45,8 @@ function isBlob(value: unknown): value is Blob {
 export interface Session {
   readonly state: () => SocketState;
   readonly transport: () => Transport;
+  /** The packets written and not yet handed to the network, oldest first (engine.io-client's writeBuffer). */
+  readonly buffer: () => EnginePacket[];
   send(data: string | BinaryLike | Blob, compress: boolean, callback: (() => void) | undefined): void;
   close(): void;
 }
@@ -220,7 +222,11 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
 
   /** No more upgrade probe, stall timer or fallback: the session stays on its transport (or ends). */
   const settle = (): void => {
-    abortProbe?.();
+    // Only a closing session still has a probe here: it fails with it (engine.io-client's 'socket closed').
+    if (abortProbe) {
+      abortProbe();
+      emit('upgradeError', engineError('PROBE_ERROR', 'websocket', 'socket closed'));
+    }
     socket.upgrading = false;
     stall(false);
     mayFallBack = false;
@@ -521,6 +527,7 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
   return {
     state: () => (phase < VERIFYING ? 'opening' : phase < CLOSING ? 'open' : phase < CLOSED ? 'closing' : 'closed'),
     transport: () => transport,
+    buffer: () => [...inFlight, ...queue].flatMap((write) => write[0] ?? []),
     send(data, compress, callback) {
       if (phase >= CLOSING) return;
       // Woken from a throttled background tab: the heartbeat may be long dead (socket.io#3259).

@@ -89,6 +89,11 @@ export class Socket extends EventEmitter<SocketEvents> {
     return this.#session.state();
   }
 
+  /** engine.io-client's: the packets written and not yet handed to the network, oldest first (a copy). */
+  get writeBuffer(): EnginePacket[] {
+    return this.#session.buffer();
+  }
+
   /** The transport in use (or being tried). `.name` is 'websocket' or 'polling'. */
   get transport(): Transport {
     return this.#session.transport();

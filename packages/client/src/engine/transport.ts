@@ -1,6 +1,6 @@
 import { EventEmitter } from '../typed-events.js';
 import type { EnginePacket, OpenPacketData } from '@switchback/protocol';
-import type { EngineError } from './errors.js';
+import { EngineError } from './errors.js';
 import { pollingDriver } from './transports/polling.js';
 import { webSocketDriver } from './transports/websocket.js';
 import type { Clock, SocketOptions, Transport, TransportEvents, TransportName, TransportState, WebSocketConstructorLike, WebSocketLike } from './types.js';
@@ -133,6 +133,11 @@ export class EngineTransport extends EventEmitter<TransportEvents> implements Tr
     if (this.state !== 'opening') return;
     this.state = 'open';
     this.emit('open');
+  }
+
+  /** engine.io-client's: fails the transport as a network error would ('error', then 'close'). */
+  onError(reason: string, description?: unknown, context?: unknown): void {
+    this.ended('transport error', description, new EngineError(reason, { code: this.name === 'websocket' ? 'WEBSOCKET_ERROR' : 'POLL_ERROR', transport: this.name, cause: description, context }));
   }
 
   /** @internal (drivers) the transport went away on its own (remote close, network); `err` is reported first. */

@@ -156,6 +156,8 @@ export interface Transport {
   open(): void;
   send(packets: readonly EnginePacket[]): void;
   close(): void;
+  /** engine.io-client's: fails the transport ('error' with `reason` as message, then 'close'). */
+  onError(reason: string, description?: unknown, context?: unknown): void;
   on<E extends keyof TransportEvents>(event: E, fn: (...args: TransportEvents[E]) => void): unknown;
   off<E extends keyof TransportEvents>(event: E, fn: (...args: TransportEvents[E]) => void): unknown;
 }

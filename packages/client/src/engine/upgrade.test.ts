@@ -138,4 +138,44 @@ describe('upgrade probe', () => {
     await vi.waitFor(() => expect(polling.posts).toEqual(['4last', '1']));
     polling.heldPosts.shift()?.();
   });
+
+  it("a close while the probe is under way fails it first: 'upgradeError' ('socket closed'), then 'close'", async () => {
+    FakeWebSocket.instances = [];
+    const polling = controllablePolling();
+    const socket = new Socket('http://example.test', { transports: ['polling', 'websocket'], WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await waitFor(socket, 'open');
+    const ws = FakeWebSocket.instances[0];
+    if (ws === undefined) throw new Error('no probe WebSocket');
+    ws.accept(); // the probe is sent, not answered
+    const events: unknown[] = [];
+    socket.on('upgradeError', (err) => events.push(['upgradeError', err.message, err.cause]));
+    socket.on('close', (reason) => events.push(['close', reason]));
+    socket.close();
+    expect(events).toEqual([['upgradeError', 'probe error', 'socket closed'], ['close', 'forced close']]);
+    expect(ws.closed).toBe(true);
+  });
+
+  it("close() once the probe answered, then the polling transport fails (transport.onError): 'upgradeError', then 'close'", async () => {
+    FakeWebSocket.instances = [];
+    const polling = controllablePolling();
+    const socket = new Socket('http://example.test', { transports: ['polling', 'websocket'], WebSocket: FakeWebSocket, fetch: polling.fetch, fallbackMemory: false });
+    await waitFor(socket, 'open');
+    await vi.waitFor(() => expect(polling.heldGets).toHaveLength(1));
+    const ws = FakeWebSocket.instances[0];
+    if (ws === undefined) throw new Error('no probe WebSocket');
+    ws.accept();
+    const upgrading = waitFor(socket, 'upgrading');
+    ws.deliver('3probe');
+    await upgrading;
+    const events: unknown[] = [];
+    socket.on('error', (err) => events.push(['error', (err as Error).message]));
+    socket.on('upgradeError', () => events.push(['upgradeError']));
+    socket.on('close', (reason) => events.push(['close', reason]));
+    socket.send('pending');
+    socket.close();
+    expect(socket.writeBuffer).toEqual([{ type: 'message', data: 'pending', options: { compress: true } }]);
+    socket.transport.onError('upgrade error');
+    expect(events).toEqual([['error', 'upgrade error'], ['upgradeError'], ['close', 'transport error']]);
+    expect(socket.writeBuffer).toEqual([]);
+  });
 });
