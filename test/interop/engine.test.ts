@@ -193,3 +193,33 @@ describe.each(matrix)('$label', ({ direction, mode }) => {
     expect((await clientClosed)[0]).toBe('transport close');
   });
 });
+
+// engine.io-client defers a close() made once the probe answered until the upgrade is over; the
+// reference client in the baseline row shows the expected order.
+describe.each(engineDirections)('$name, close() during the upgrade', (direction) => {
+  it("waits for the upgrade: 'upgrade' then 'close', the message sent before close() arrives once", async () => {
+    pair = await startEnginePair(direction, 'upgrade');
+    const connection = once<[EngineSocket]>(pair.engine, 'connection');
+    const client = pair.open();
+    const events: string[] = [];
+    client.on('upgrade', () => events.push('upgrade'));
+    const clientClosed = new Promise<void>((resolve) =>
+      client.on('close', (reason) => {
+        events.push(`close: ${reason}`);
+        resolve();
+      }),
+    );
+    client.on('upgrading', () => {
+      client.send('last words');
+      client.close();
+    });
+    const [socket] = await connection;
+    const received: unknown[] = [];
+    socket.on('message', (data) => received.push(data));
+    const serverClosed = once<[string]>(socket, 'close');
+    await clientClosed;
+    expect(events).toEqual(['upgrade', 'close: forced close']);
+    expect((await serverClosed)[0]).toBe('transport close');
+    expect(received).toEqual(['last words']);
+  });
+});
