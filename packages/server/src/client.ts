@@ -457,9 +457,27 @@ const echoes = new WeakMap<object, string>();
  * undefined. A name the wire format cannot carry (no leading slash, a comma) is ignored.
  */
 function connectHint(url: string | undefined): string | undefined {
-  if (url === undefined || !url.includes('sbconnect=')) return undefined;
-  const name = new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('sbconnect');
-  return name !== null && name.startsWith('/') && !name.includes(',') ? name : undefined;
+  if (url === undefined) return undefined;
+  // The first `sbconnect` parameter of the query, read as URLSearchParams would (`+` is a space) but
+  // without parsing the whole query: this runs for every new session, on a cold path.
+  const query = url.indexOf('?');
+  if (query === -1) return undefined;
+  let at = query;
+  do {
+    at = url.indexOf('sbconnect=', at + 1);
+    if (at === -1) return undefined;
+  } while (url.charCodeAt(at - 1) !== 38 && at - 1 !== query); // preceded by '&' or the '?'
+  const start = at + 10;
+  const end = url.indexOf('&', start);
+  let name = url.slice(start, end === -1 ? url.length : end);
+  if (name.includes('%') || name.includes('+')) {
+    try {
+      name = decodeURIComponent(name.replaceAll('+', ' '));
+    } catch {
+      return undefined; // malformed: the client's own CONNECT connects it
+    }
+  }
+  return name.startsWith('/') && !name.includes(',') ? name : undefined;
 }
 
 function connectHinted(client: { _connectHinted(name: string): void }, name: string): void {

@@ -96,6 +96,24 @@ describe('sbconnect (server, fake engine sessions)', () => {
     expect(conn.readyState).toBe('closed');
   });
 
+  it('reads the parameter as URLSearchParams does: first occurrence, any position, + and % decoded', async () => {
+    const io = server();
+    const seen: string[] = [];
+    for (const name of ['/', '/a b', '/é', '/x', '/y']) io.of(name).on('connection', (socket) => seen.push(socket.nsp.name));
+    const urls = [
+      '/socket.io/?sbconnect=%2F&EIO=4&transport=websocket', // first in the query
+      `${WS}&sbconnect=%2Fa+b`, // '+' is a space
+      `${WS}&sbconnect=/%C3%A9&t=1`, // unencoded slash, UTF-8 escapes, a parameter after it
+      `${WS}&xsbconnect=%2Fy&sbconnect=%2Fx&sbconnect=%2Fy`, // another name ending in it; the first one wins
+      `${WS}&sbconnect=%2F%E0%A4%A`, // malformed escape: no hint
+      `${WS}&xsbconnect=%2Fy`, // only a longer name
+    ];
+    const conns = urls.map((url) => openFakeSession(io, url));
+    await flush();
+    expect(seen).toEqual(['/', '/a b', '/é', '/x']);
+    expect(conns.map((conn) => conn.packets.length)).toEqual([1, 1, 1, 1, 0, 0]);
+  });
+
   it('ignores names the wire format cannot carry, and sessions without the parameter', async () => {
     const io = server();
     const connected: Socket[] = [];
