@@ -106,8 +106,9 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
    * it may return a Promise. A rejection refuses the handshake (400, `ID_GENERATION_ERROR`).
    */
   generateId(_req: IncomingMessage): string | PromiseLike<string> {
-    // 16 random bytes: 128 bits, unguessable session ids (22 base64url characters).
-    return randomId(16);
+    // 15 random bytes (120 bits, unguessable): 20 base64url characters, the length of engine.io's ids,
+    // which tools in front of the server expect (@socket.io/sticky routes on `sid=` and 20 characters).
+    return randomId(15);
   }
 
   /**
