@@ -1,12 +1,14 @@
 // Two servers joined by @socket.io/redis-adapter over a real redis-server on 127.0.0.1: a cluster of two
 // Switchback servers, and a mixed one of Switchback and socket.io 4 (packets cross Redis in the
-// adapter's encoding, so each side must read the other's). Then connection state recovery across
+// adapter's encoding, so each side must read the other's), also fed by an @socket.io/redis-emitter.
+// Then connection state recovery across
 // servers with @socket.io/redis-streams-adapter, behind a load balancer without stickiness. Needs redis-server:
 // `bash scripts/e2e-deps.sh redis` installs it from Debian when run as root.
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Socket as TcpSocket } from 'node:net';
 import { join } from 'node:path';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { Emitter } from '@socket.io/redis-emitter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { io as switchbackIo } from '@switchback/client';
 import type { Socket as ClientSocket } from '@switchback/client';
@@ -227,6 +229,41 @@ describe.each([
     a.io.in('doomed').disconnectSockets(true);
     expect((await closed)[0]).toBe('io server disconnect');
     expect(onB.connected).toBe(true);
+  });
+
+  it('takes what an @socket.io/redis-emitter process (no server of its own) sends', async () => {
+    const emitter = new Emitter(await connectRedis(redisClients));
+    const toBoth = Promise.all([once(onA, 'from-emitter'), once(onB, 'from-emitter')]);
+    emitter.emit('from-emitter', 'to all', { n: 1 });
+    expect(await toBoth).toEqual([
+      ['to all', { n: 1 }],
+      ['to all', { n: 1 }],
+    ]);
+    const toB = once(onB, 'from-emitter');
+    emitter.to('room-b').emit('from-emitter', Buffer.from([4, 5]));
+    expect(Buffer.from((await toB)[0] as Uint8Array)).toEqual(Buffer.from([4, 5]));
+
+    const chatB = switchbackIo(`${b.url}/chat`, { forceNew: true, reconnection: false });
+    clients.push(chatB);
+    await once(chatB, 'connect');
+    const inChat = once(chatB, 'from-emitter');
+    emitter.of('/chat').emit('from-emitter', 'chat only');
+    expect(await inChat).toEqual(['chat only']);
+
+    const heard = once(b.io, 'from-emitter');
+    emitter.serverSideEmit('from-emitter', 'to the servers');
+    expect(await heard).toEqual(['to the servers']);
+
+    emitter.in('room-a').socketsJoin('picked');
+    await expect.poll(async () => (await b.io.in('picked').fetchSockets()).map((s) => s.id)).toEqual([onA.id]);
+    const extra = switchbackIo(b.url, { forceNew: true, reconnection: false });
+    clients.push(extra);
+    await once(extra, 'connect');
+    b.io.in(extra.id!).socketsJoin('kicked');
+    const closed = once(extra, 'disconnect');
+    emitter.in('kicked').disconnectSockets(true);
+    expect((await closed)[0]).toBe('io server disconnect');
+    expect(onA.connected && onB.connected).toBe(true);
   });
 });
 
