@@ -6,7 +6,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setupPrimary } from '@socket.io/cluster-adapter';
@@ -110,7 +110,12 @@ afterAll(async () => {
 
 async function connected(kind: 'socket.io-client' | 'switchback', transports?: Array<'polling' | 'websocket'>): Promise<AppClient> {
   const options = { forceNew: true, reconnection: false, ...(transports ? { transports } : {}) };
-  const client = (kind === 'switchback' ? switchbackIo(url, options) : referenceIo(url, options)) as unknown as AppClient;
+  // Sticky hands each TCP connection to the worker of its first request, so a keep-alive connection
+  // must not carry requests of sessions on different workers: our client gets an agent of its own, as
+  // the README advises (socket.io-client's Node XHR opens a connection per request).
+  const client = (
+    kind === 'switchback' ? switchbackIo(url, { ...options, agent: new Agent({ keepAlive: true }) }) : referenceIo(url, options)
+  ) as unknown as AppClient;
   clients.push(client);
   await once(client, 'connect');
   return client;
