@@ -47,6 +47,12 @@ export interface Session {
   readonly transport: () => Transport;
   /** The packets written and not yet handed to the network, oldest first (engine.io-client's writeBuffer). */
   readonly buffer: () => EnginePacket[];
+  /** engine.io-client's `_pingTimeoutTime`: the heartbeat deadline (wall clock ms), read or replaced. */
+  deadline(set?: number): number;
+  /** engine.io-client's `_hasPingExpired()`: true once the deadline passed, closing ('ping timeout') once. */
+  pingExpired(): boolean;
+  /** engine.io-client's `_filterUpgrades()`: the given transport names this Socket may use. */
+  filterUpgrades(upgrades: readonly string[]): string[];
   send(data: string | BinaryLike | Blob, compress: boolean, callback: (() => void) | undefined): void;
   close(): void;
 }
@@ -528,6 +534,15 @@ export function openSession(socket: Socket, uri: string | undefined, opts: Socke
     state: () => (phase < VERIFYING ? 'opening' : phase < CLOSING ? 'open' : phase < CLOSED ? 'closing' : 'closed'),
     transport: () => transport,
     buffer: () => [...inFlight, ...queue].flatMap((write) => write[0] ?? []),
+    deadline: (set) => (set === undefined ? deadline : (deadline = set)),
+    pingExpired() {
+      if (!deadline) return true; // already reported
+      if (now() <= deadline) return false;
+      deadline = 0;
+      clock.setTimeout(() => onClose('ping timeout'), 0);
+      return true;
+    },
+    filterUpgrades: (upgrades) => upgrades.filter((name) => (list as readonly string[]).includes(name)),
     send(data, compress, callback) {
       if (phase >= CLOSING) return;
       // Woken from a throttled background tab: the heartbeat may be long dead (socket.io#3259).

@@ -189,6 +189,34 @@ describe('liveness (fake timers)', () => {
     socket.close();
   });
 
+  it("engine.io-client's private heartbeat members: _pingTimeoutTime, _hasPingExpired() closing once", async () => {
+    const idle = new Socket(URL_, { WebSocket: FakeWebSocket, fallbackMemory: false });
+    expect(idle._pingTimeoutTime).toBe(Infinity);
+    expect(idle._hasPingExpired()).toBe(false);
+    idle.close();
+
+    const { socket } = await openOverWs();
+    expect(socket._pingTimeoutTime).toBe(Date.now() + 150);
+    expect(socket._hasPingExpired()).toBe(false);
+    const closed = vi.fn();
+    socket.on('close', closed);
+    socket._pingTimeoutTime = Date.now() - 1; // as a throttled timer leaves it
+    expect(socket._hasPingExpired()).toBe(true);
+    expect(socket._hasPingExpired()).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(closed).toHaveBeenCalledTimes(1);
+    expect(closed).toHaveBeenCalledWith('ping timeout', undefined);
+  });
+
+  it("_filterUpgrades() keeps the server's upgrades that the transports option allows", () => {
+    const polling = new Socket(URL_, { transports: ['polling'], WebSocket: FakeWebSocket, fallbackMemory: false });
+    expect(polling._filterUpgrades(['polling', 'websocket'])).toEqual(['polling']);
+    polling.close();
+    const both = new Socket(URL_, { WebSocket: FakeWebSocket, fallbackMemory: false });
+    expect(both._filterUpgrades(['websocket', 'webtransport'])).toEqual(['websocket']);
+    both.close();
+  });
+
   it('checks the wall clock on send (timers throttled in a background tab)', async () => {
     const { socket } = await openOverWs();
     const closed = vi.fn();

@@ -94,6 +94,25 @@ export class Socket extends EventEmitter<SocketEvents> {
     return this.#session.buffer();
   }
 
+  /** engine.io-client's heartbeat deadline (wall clock ms; Infinity while none runs), for code that reads or moves it. */
+  get _pingTimeoutTime(): number {
+    return this.#session.deadline();
+  }
+
+  set _pingTimeoutTime(time: number) {
+    this.#session.deadline(time);
+  }
+
+  /** engine.io-client's check for a heartbeat that ran out while timers were throttled: closes ('ping timeout') once. */
+  _hasPingExpired(): boolean {
+    return this.#session.pingExpired();
+  }
+
+  /** engine.io-client's: the server's `upgrades` this Socket's `transports` allow. */
+  _filterUpgrades(upgrades: readonly string[]): string[] {
+    return this.#session.filterUpgrades(upgrades);
+  }
+
   /** The transport in use (or being tried). `.name` is 'websocket' or 'polling'. */
   get transport(): Transport {
     return this.#session.transport();
