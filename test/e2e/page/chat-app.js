@@ -9,6 +9,7 @@ window.startChatApp = function startChatApp(io) {
   const options = {};
   if (params.has('webSocketTimeout')) options.webSocketTimeout = Number(params.get('webSocketTimeout'));
   if (params.has('protocols')) options.protocols = params.get('protocols').split(',');
+  if (params.has('transports')) options.transports = params.get('transports').split(',');
   const byId = (id) => document.getElementById(id);
   const state = {
     connectMs: undefined,
