@@ -104,6 +104,38 @@ describe('Manager', () => {
     expect(fakes.engines).toHaveLength(6);
   });
 
+  it("tries at once when the page comes back online (its 'online' event), then goes on with the backoff", () => {
+    // A browser page's global event target, in Node.
+    const page = new EventTarget();
+    vi.stubGlobal('addEventListener', page.addEventListener.bind(page));
+    vi.stubGlobal('removeEventListener', page.removeEventListener.bind(page));
+    try {
+      const { manager, fakes } = setup({ randomizationFactor: 0, reconnectionDelay: 5000, reconnectionDelayMax: 5000 });
+      const attempts = vi.fn();
+      manager.on('reconnect_attempt', attempts);
+      fakes.last().open();
+      fakes.last().drop('transport close');
+      vi.advanceTimersByTime(100);
+      expect(attempts).not.toHaveBeenCalled();
+      page.dispatchEvent(new Event('online'));
+      expect(attempts).toHaveBeenCalledWith(1);
+      expect(fakes.engines).toHaveLength(2);
+      // The timer of the attempt just made is gone; a failure waits for the next backoff delay.
+      fakes.last().fail('still offline');
+      vi.advanceTimersByTime(4999);
+      expect(attempts).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(1);
+      expect(attempts).toHaveBeenCalledTimes(2);
+      fakes.last().open();
+      // Connected: an 'online' event now starts nothing.
+      page.dispatchEvent(new Event('online'));
+      expect(fakes.engines).toHaveLength(3);
+      manager.disconnect();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('keeps each reconnect delay within the jitter bounds', () => {
     for (let run = 0; run < 20; run++) {
       const { manager, fakes } = setup({ reconnectionDelay: 1000, randomizationFactor: 0.5 });

@@ -375,27 +375,35 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
       return;
     }
     this.#to(4);
-    this.#timer(
-      () => {
-        // reconnection(false) or a reconnect_attempt listener may have stopped us.
-        if (!this.#stopped) this._e('reconnect_attempt', this.#attempts);
-        // A listener that closed and opened again (socket.disconnect().connect()) already started a
-        // connect of its own: this attempt is stale, as socket.io-client's open() ignores it then.
-        if (this._p !== 4) return;
-        if (this.#stopped) return this.#to(0);
-        this.#start(3, (err) => {
-          if (err) {
-            this.#reconnect();
-            this._e('reconnect_error', err);
-          } else {
-            const attempts = this.#attempts;
-            this.#attempts = 0;
-            this._e('reconnect', attempts);
-          }
-        });
-      },
-      backoffDelay(this.#attempts++, this.#v[2], this.#v[3], this.#v[4]),
-    );
+    const attempt = (): void => {
+      // reconnection(false) or a reconnect_attempt listener may have stopped us.
+      if (!this.#stopped) this._e('reconnect_attempt', this.#attempts);
+      // A listener that closed and opened again (socket.disconnect().connect()) already started a
+      // connect of its own: this attempt is stale, as socket.io-client's open() ignores it then.
+      if (this._p !== 4) return;
+      if (this.#stopped) return this.#to(0);
+      this.#start(3, (err) => {
+        if (err) {
+          this.#reconnect();
+          this._e('reconnect_error', err);
+        } else {
+          const attempts = this.#attempts;
+          this.#attempts = 0;
+          this._e('reconnect', attempts);
+        }
+      });
+    };
+    this.#timer(attempt, backoffDelay(this.#attempts++, this.#v[2], this.#v[3], this.#v[4]));
+    // Back online (the page's or worker's `online` event): the attempt is made now rather than when the
+    // backoff ends, up to reconnectionDelayMax later. A failure goes on with the backoff as before.
+    if (typeof addEventListener == 'function') {
+      const online = (): void => {
+        this.#cleanup();
+        attempt();
+      };
+      addEventListener('online', online);
+      this.#subs.push(() => removeEventListener('online', online));
+    }
   }
 
   /** A timer of the current phase: cleared with the engine listeners by #cleanup(). */

@@ -10,6 +10,7 @@ window.startChatApp = function startChatApp(io) {
   if (params.has('webSocketTimeout')) options.webSocketTimeout = Number(params.get('webSocketTimeout'));
   if (params.has('protocols')) options.protocols = params.get('protocols').split(',');
   if (params.has('transports')) options.transports = params.get('transports').split(',');
+  if (params.has('reconnectionDelayMax')) options.reconnectionDelayMax = Number(params.get('reconnectionDelayMax'));
   const byId = (id) => document.getElementById(id);
   const state = {
     connectMs: undefined,
