@@ -78,6 +78,28 @@ describe('Socket: events and acks', () => {
     await assertion;
   });
 
+  it('on disconnect, an ack waiting with a timeout gets an error at once; one without a timeout is dropped', async () => {
+    const { conn, socket } = await connected();
+    vi.useFakeTimers();
+    const timed = vi.fn();
+    socket.timeout(60_000).emit('a', timed);
+    const asked = socket.timeout(60_000).emitWithAck('b');
+    const assertion = expect(asked).rejects.toThrow('socket has been disconnected');
+    const untimed = vi.fn();
+    socket.emit('c', untimed);
+    const order: string[] = [];
+    socket.on('disconnect', () => order.push(`disconnect, ack called: ${timed.mock.calls.length}`));
+    conn.receive('1'); // the client's DISCONNECT
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['disconnect, ack called: 0']); // as socket.io-client: after 'disconnect'
+    expect(timed).toHaveBeenCalledOnce();
+    expect((timed.mock.calls[0]?.[0] as Error).message).toBe('socket has been disconnected');
+    await assertion;
+    await vi.advanceTimersByTimeAsync(60_000); // no second call when the timer would have fired
+    expect(timed).toHaveBeenCalledOnce();
+    expect(untimed).not.toHaveBeenCalled();
+  });
+
   it('throws on reserved event names', async () => {
     const { socket } = await connected();
     expect(() => socket.emit('connect')).toThrow('"connect" is a reserved event name');

@@ -405,6 +405,13 @@ export class Socket<
     this.client._remove(this);
     this.connected = false;
     this.emitReserved('disconnect', reason, description);
+    // No answer can come any more. An ack waiting with a timeout learns it now (as socket.io-client's do
+    // on the client), rather than when its timer ends, which would keep this socket alive until then.
+    const acks = this.#acks;
+    if (acks !== undefined) {
+      socketAcks.delete(this);
+      for (const ack of acks.values()) timedAcks.get(ack)?.(new Error('socket has been disconnected'));
+    }
     return this;
   }
 
@@ -426,14 +433,18 @@ export class Socket<
 
   #withTimeout(id: number, ack: Ack, timeout: number | undefined): Ack {
     if (timeout === undefined) return ack;
-    const timer = setTimeout(() => {
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
       this.#acks?.delete(id);
-      ack.call(this, new Error('operation has timed out'));
-    }, timeout);
-    return (...args: unknown[]) => {
+      ack.call(this, err);
+    };
+    const timer = setTimeout(fail, timeout, new Error('operation has timed out'));
+    const answered = (...args: unknown[]): void => {
       clearTimeout(timer);
       ack.call(this, null, ...args);
     };
+    timedAcks.set(answered, fail);
+    return answered;
   }
 
   #onevent(packet: SocketPacket): void {
@@ -519,6 +530,8 @@ const recoveries = new WeakMap<object, Recovery>();
 
 /** Pending acknowledgements of the sockets that have any (see Socket.acks). */
 const socketAcks = new WeakMap<object, Map<number, Ack>>();
+/** An ack registered with timeout(): how to fail it at once (its timer cleared). */
+const timedAcks = new WeakMap<Ack, (err: Error) => void>();
 /** Sockets that left their rooms and namespace for good (see _cleanup). */
 const cleanedUp = new WeakSet<object>();
 
