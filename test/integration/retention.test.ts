@@ -138,6 +138,24 @@ async function silent(url: string, held: Held): Promise<End> {
   };
 }
 
+/** A client whose connection the server ends `times` times; each earlier connection is held weakly. */
+async function reconnecting(url: string, held: Held, times: number, transport: 'websocket' | 'polling'): Promise<ClientSocket> {
+  const [client, first] = await session(url, { transports: [transport], reconnectionDelay: 10, randomizationFactor: 0 });
+  let socket = first;
+  for (let i = 0; i < times; i += 1) {
+    held.server(socket, `${transport} connection ${i + 1}`);
+    held.add(`${transport} connection ${i + 1}: client engine`, client.io.engine);
+    const io = server?.io;
+    if (io === undefined) throw new Error('no server');
+    const next = once<[ServerSocket]>(io, 'connection');
+    const back = once(client, 'connect');
+    socket.conn.close();
+    [socket] = await next;
+    await back;
+  }
+  return client;
+}
+
 type Transports = readonly ['websocket'] | readonly ['polling'] | readonly ['polling', 'websocket'];
 
 describe('retention: what ended sessions leave reachable', () => {
@@ -162,6 +180,21 @@ describe('retention: what ended sessions leave reachable', () => {
     expect(io.of('/').adapter.rooms.size).toBe(0);
     expect(await held.alive()).toEqual([]);
   }, 30_000);
+
+  it("nothing of earlier connections, in a client that reconnected five times and is still connected", async () => {
+    server = await startServer({ pingInterval: 200, pingTimeout: 200 });
+    const io = server.io;
+    io.on('connection', (socket) => socket.on('hello', (ack: (reply: string) => void) => ack('hi')));
+    for (const transport of ['websocket', 'polling'] as const) {
+      const held = new Held();
+      const client = await reconnecting(server.url, held, 5, transport);
+      expect(await client.emitWithAck('hello')).toBe('hi');
+      expect(io.engine.clientsCount).toBe(1);
+      expect(await held.alive()).toEqual([]);
+      client.disconnect();
+      await until(() => io.engine.clientsCount === 0, 'the client left');
+    }
+  });
 
   it('nothing, once connection state recovery forgets a session it kept', async () => {
     server = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 300 }, pingInterval: 200, pingTimeout: 200 });
