@@ -126,10 +126,16 @@ describe('Manager', () => {
       expect(attempts).toHaveBeenCalledTimes(1);
       vi.advanceTimersByTime(1);
       expect(attempts).toHaveBeenCalledTimes(2);
+      // While that attempt is under way, 'online' leaves it alone: its outcome still counts.
+      page.dispatchEvent(new Event('online'));
+      expect(attempts).toHaveBeenCalledTimes(2);
+      expect(fakes.engines).toHaveLength(3);
       fakes.last().open();
+      expect(manager._readyState).toBe('open');
       // Connected: an 'online' event now starts nothing.
       page.dispatchEvent(new Event('online'));
       expect(fakes.engines).toHaveLength(3);
+      expect(manager._readyState).toBe('open');
       manager.disconnect();
     } finally {
       vi.unstubAllGlobals();

@@ -398,6 +398,8 @@ export class Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEven
     // backoff ends, up to reconnectionDelayMax later. A failure goes on with the backoff as before.
     if (typeof addEventListener == 'function') {
       const online = (): void => {
+        // Only while waiting: once the timer's attempt is under way, its engine listeners must stay.
+        if (this._p !== 4) return;
         this.#cleanup();
         attempt();
       };
