@@ -433,12 +433,12 @@ export class Socket<
 
   #withTimeout(id: number, ack: Ack, timeout: number | undefined): Ack {
     if (timeout === undefined) return ack;
-    const fail = (err: Error): void => {
+    const fail = (err?: Error): void => {
       clearTimeout(timer);
       this.#acks?.delete(id);
-      ack.call(this, err);
+      ack.call(this, err ?? new Error('operation has timed out'));
     };
-    const timer = setTimeout(fail, timeout, new Error('operation has timed out'));
+    const timer = setTimeout(fail, timeout);
     const answered = (...args: unknown[]): void => {
       clearTimeout(timer);
       ack.call(this, null, ...args);
