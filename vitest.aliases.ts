@@ -8,6 +8,8 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
  */
 export const sourceAliases = [
   { find: /^@switchback\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
+  { find: /^@switchback\/server\/msgpack-parser$/, replacement: src('./packages/server/src/msgpack-parser.ts') },
+  { find: /^@switchback\/client\/msgpack-parser$/, replacement: src('./packages/client/src/msgpack-parser.ts') },
   { find: /^@switchback\/server\/engine$/, replacement: src('./packages/server/src/engine/index.ts') },
   { find: /^@switchback\/server$/, replacement: src('./packages/server/src/index.ts') },
   { find: /^@switchback\/client\/engine$/, replacement: src('./packages/client/src/engine/index.ts') },

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { repositoryRoot } from '../../vitest.aliases.js';
+import * as msgpackParser from '@switchback/server/msgpack-parser';
 import { launchChromium } from './support/browser.js';
 import { startChatServer, type ChatServer } from './support/chat-server.js';
 import { Cleanup } from './support/cleanup.js';
@@ -39,14 +40,15 @@ const PAGES: Readonly<Record<string, string>> = {
   'script.html': classic(SCRIPTS['script.html']),
   'script-min.html': classic(SCRIPTS['script-min.html']),
   'esm.html': module(SCRIPTS['esm.html']),
+  'msgpack.html': classic('socket.io.msgpack.min.js'),
 };
 
 /**
  * The chat app of the other e2e tests, with these pages under /pages/ (served by the same http.Server:
  * Chromium blocks a routed page from reaching 127.0.0.1) and the client files under /socket.io/.
  */
-async function startServingChat(): Promise<ChatServer> {
-  const app = await startChatServer({ server: { serveClient: true } });
+async function startServingChat(options: { parser?: typeof msgpackParser } = {}): Promise<ChatServer> {
+  const app = await startChatServer({ server: { serveClient: true, ...options } });
   const previous = app.http.listeners('request');
   app.http.removeAllListeners('request');
   app.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -112,5 +114,41 @@ it('the script tag defines io as socket.io-client does, and its source map resol
     expect([map.status, map.type, map.version]).toEqual([200, 'application/json; charset=utf-8', 3]);
     expect(map.sources.some((source) => source.endsWith('src/index.ts'))).toBe(true);
     await context.close();
+  });
+});
+
+it('the msgpack bundle talks MessagePack to a server with the msgpack parser: binary frames, Dates and bytes intact', async () => {
+  const app = cleanup.use(await startServingChat({ parser: msgpackParser }));
+  const frames = new Set<string>();
+  app.io.engine.on('connection', (conn: { on(event: 'message', fn: (data: unknown) => void): void }) => {
+    conn.on('message', (data) => frames.add(typeof data === 'string' ? 'text' : 'binary'));
+  });
+  app.io.on('connection', (socket) => {
+    socket.on('types', (value: { when: Date; bytes: Buffer }, ack: (reply: unknown) => void) => {
+      ack({ when: value.when instanceof Date ? value.when.getTime() : 'not a Date', bytes: [...value.bytes], back: Buffer.from([7, 8]) });
+    });
+  });
+  const browser = await launchChromium();
+  cleanup.defer(() => browser.close());
+  const scenario = new Scenario('serveClient msgpack');
+  await scenario.run(async () => {
+    for (const transports of ['websocket', 'polling']) {
+      const context = await browser.newContext();
+      const chat = await scenario.open(context, `${app.url}/pages/msgpack.html?webSocketTimeout=1000&transports=${transports}`);
+      expect(await chat.connected()).toBe(transports);
+      await expectChatBothWays(app, chat, `serveClient msgpack.html over ${transports}`);
+      const answer = await chat.page.evaluate(async () => {
+        const socket = Reflect.get(window, 'chatSocket') as {
+          timeout(ms: number): { emitWithAck(event: string, value: unknown): Promise<{ when: unknown; bytes: number[]; back: unknown }> };
+        };
+        const reply = await socket.timeout(5000).emitWithAck('types', { when: new Date(1_700_000_000_123), bytes: new Uint8Array([1, 2, 3]).buffer });
+        return { when: reply.when, bytes: reply.bytes, back: reply.back instanceof ArrayBuffer ? [...new Uint8Array(reply.back)] : String(reply.back) };
+      });
+      expect(answer).toEqual({ when: 1_700_000_000_123, bytes: [1, 2, 3], back: [7, 8] });
+      scenario.report(await chat.state(), ` (msgpack, ${transports})`);
+      await context.close();
+    }
+    // Every Socket.IO packet the server received was one msgpack buffer, never the default text format.
+    expect([...frames]).toEqual(['binary']);
   });
 });

@@ -1,10 +1,14 @@
-// Socket.IO interop with a custom parser, socket.io-msgpack-parser on both ends: the real
-// socket.io-client 4.8 against Switchback's server, our client against socket.io's server and against
-// ours (and, as the baseline, socket.io-client against socket.io), over polling, WebSocket and an
-// upgrade: connect, events and acks both ways, binary, rooms, middleware refusal. The wire must carry
-// msgpack (binary messages), not the default text format.
+// Socket.IO interop with a custom parser: the real socket.io-client 4.8 against Switchback's server, our
+// client against socket.io's server and against ours (and, as the baseline, socket.io-client against
+// socket.io), over polling, WebSocket and an upgrade: connect, events and acks both ways, binary, rooms,
+// middleware refusal. The wire must carry msgpack (binary messages), not the default text format.
+// Each pairing runs twice: socket.io-msgpack-parser on both ends, then Switchback's own msgpack codec
+// (@switchback/{server,client}/msgpack-parser) on the Switchback ends against socket.io-msgpack-parser on
+// socket.io's.
 import type { Socket as ClientSocket } from '@switchback/client';
 import type { Socket as ServerSocket } from '@switchback/server';
+import * as ourClientParser from '@switchback/client/msgpack-parser';
+import * as ourServerParser from '@switchback/server/msgpack-parser';
 import * as msgpackParser from 'socket.io-msgpack-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { once } from '../helpers/wait.js';
@@ -14,9 +18,23 @@ const allDirections: Direction[] = [
   ...directions,
   { name: 'switchback client -> switchback server', server: 'switchback', client: 'switchback' },
 ];
-const matrix = allDirections.flatMap((direction) => modes.map((mode) => ({ direction, mode, label: `${direction.name}, ${mode}` })));
+type Codec = 'socket.io-msgpack-parser' | 'switchback msgpack-parser';
+const matrix = (['socket.io-msgpack-parser', 'switchback msgpack-parser'] as const).flatMap((codec: Codec) =>
+  allDirections
+    .filter((direction) => codec === 'socket.io-msgpack-parser' || direction.server === 'switchback' || direction.client === 'switchback')
+    .flatMap((direction) => modes.map((mode) => ({ direction, mode, codec, label: `${direction.name}, ${mode}, ${codec}` }))),
+);
 
-const clientOptions: ClientOptions = { parser: msgpackParser };
+/** The parsers of each end: ours on the Switchback ends when the codec says so. */
+function parsers(direction: Direction, codec: Codec): { server: ClientOptions['parser']; client: ClientOptions['parser'] } {
+  const ours = codec === 'switchback msgpack-parser';
+  return {
+    server: ours && direction.server === 'switchback' ? ourServerParser : msgpackParser,
+    client: ours && direction.client === 'switchback' ? ourClientParser : msgpackParser,
+  };
+}
+
+let clientOptions: ClientOptions = {};
 
 let pair: SocketPair | undefined;
 afterEach(async () => {
@@ -24,8 +42,10 @@ afterEach(async () => {
   pair = undefined;
 });
 
-async function start(direction: Direction, mode: Mode): Promise<SocketPair> {
-  pair = await startPair(direction, mode, { parser: msgpackParser });
+async function start(direction: Direction, mode: Mode, codec: Codec): Promise<SocketPair> {
+  const { server, client } = parsers(direction, codec);
+  clientOptions = { parser: client };
+  pair = await startPair(direction, mode, { parser: server });
   return pair;
 }
 
@@ -38,9 +58,9 @@ async function connected(p: SocketPair, nsp = '', options: ClientOptions = {}): 
   return [client, socket];
 }
 
-describe.each(matrix)('$label', ({ direction, mode }) => {
+describe.each(matrix)('$label', ({ direction, mode, codec }) => {
   it('connects and carries events and acks both ways, as msgpack on the wire', async () => {
-    const p = await start(direction, mode);
+    const p = await start(direction, mode, codec);
     const incoming: string[] = [];
     p.io.engine.on('connection', (conn: ServerSocket['conn']) => {
       conn.on('message', (data: unknown) => incoming.push(typeof data === 'string' ? 'text' : 'binary'));
@@ -69,7 +89,7 @@ describe.each(matrix)('$label', ({ direction, mode }) => {
   });
 
   it('carries binary payloads both ways', async () => {
-    const p = await start(direction, mode);
+    const p = await start(direction, mode, codec);
     const [client, socket] = await connected(p);
     socket.on('upload', (meta: { name: string; part: Buffer }, raw: Buffer, ack: (r: unknown) => void) => {
       ack({ isBuffer: [Buffer.isBuffer(meta.part), Buffer.isBuffer(raw)], joined: Buffer.concat([meta.part, raw]) });
@@ -79,6 +99,16 @@ describe.each(matrix)('$label', ({ direction, mode }) => {
       joined: Uint8Array;
     };
     expect(answer.isBuffer).toEqual([true, true]);
+
+    // notepack's conventions, which both codecs keep: Dates and undefined survive the trip.
+    socket.on('types', (value: unknown, ack: (r: unknown) => void) => ack(value));
+    const when = new Date(1_700_000_000_123);
+    await expect(client.timeout(2_000).emitWithAck('types', { when, nothing: undefined, n: -(2 ** 40), f: 0.25 })).resolves.toStrictEqual({
+      when,
+      nothing: undefined,
+      n: -(2 ** 40),
+      f: 0.25,
+    });
     expect([...answer.joined]).toEqual([1, 2, 3, 4, 5]);
 
     const got = once<[{ list: Uint8Array[] }, Uint8Array]>(client, 'download');
@@ -89,7 +119,7 @@ describe.each(matrix)('$label', ({ direction, mode }) => {
   });
 
   it('broadcasts to a room: members only, and not the sender of socket.to()', async () => {
-    const p = await start(direction, mode);
+    const p = await start(direction, mode, codec);
     p.io.on('connection', (s: ServerSocket) => {
       s.on('join', (room: string, ack: () => void) => {
         void s.join(room);
@@ -121,7 +151,7 @@ describe.each(matrix)('$label', ({ direction, mode }) => {
   });
 
   it('refuses in middleware: connect_error with the message and data', async () => {
-    const p = await start(direction, mode);
+    const p = await start(direction, mode, codec);
     p.io.of('/admin').use((_socket, next) => next(Object.assign(new Error('not authorized'), { data: { reason: 'token' } })));
     const client = p.open('/admin', clientOptions);
     const [err] = await once<[Error & { data?: unknown }]>(client, 'connect_error');

@@ -3,6 +3,7 @@
 //   dist/browser/switchback.js          <script> build: `window.io`, as /socket.io/socket.io.js defines it
 //   dist/browser/switchback.min.js      the same, minified
 //   dist/browser/switchback.esm.min.js  ES module build (`import { io } from '/socket.io/socket.io.esm.min.js'`)
+//   dist/browser/switchback.msgpack.min.js  the minified <script> build with the MessagePack codec as the default `parser`
 // each with its .map (chained through dist/esm's maps to the TypeScript sources, which the package ships).
 //
 // Runs after tsc in `npm run build` and bundles the compiled dist/esm, so the served client is the code
@@ -39,4 +40,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['scripts/browser-global.js'], format: 'iife', outfile: `${outdir}/switchback.js` }),
   build({ ...common, entryPoints: ['scripts/browser-global.js'], format: 'iife', minify: true, outfile: `${outdir}/switchback.min.js` }),
   build({ ...common, entryPoints: ['dist/esm/index.js'], format: 'esm', minify: true, outfile: `${outdir}/switchback.esm.min.js` }),
+  build({ ...common, entryPoints: ['scripts/browser-global-msgpack.js'], format: 'iife', minify: true, outfile: `${outdir}/switchback.msgpack.min.js` }),
 ]);

@@ -14,7 +14,8 @@ export type ProtocolErrorCode =
   | 'INVALID_PAYLOAD'
   | 'INVALID_ATTACHMENTS'
   | 'UNEXPECTED_BINARY'
-  | 'TOO_MANY_ATTACHMENTS';
+  | 'TOO_MANY_ATTACHMENTS'
+  | 'INVALID_MSGPACK';
 
 // A registry-wide symbol rather than `instanceof` alone: the package ships both ESM and CJS builds, and an
 // app that loads both (the dual-package hazard) gets two ProtocolError classes that must still recognise

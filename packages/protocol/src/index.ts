@@ -23,3 +23,5 @@ export { hasBinary, isBinary } from './binary.js';
 export { PacketType, RESERVED_EVENTS, SocketPacketDecoder, encodeSocketPacket, isPacketValid } from './socket-packet.js';
 export type { JsonReplacer, JsonReviver, SocketPacket, SocketPacketDecoderOptions } from './socket-packet.js';
 export type { Parser, ParserDecoder, ParserEncoder } from './parser.js';
+export { decodeMsgpack, encodeMsgpack } from './msgpack.js';
+export { Decoder as MsgpackDecoder, Encoder as MsgpackEncoder, msgpackParser } from './msgpack-parser.js';

@@ -15,7 +15,7 @@ import { useTestServers } from './engine/test-helpers.js';
 
 const { serve } = useTestServers();
 
-const FILE_NAMES = ['js', 'js.map', 'min.js', 'min.js.map', 'esm.min.js', 'esm.min.js.map'];
+const FILE_NAMES = ['js', 'js.map', 'min.js', 'min.js.map', 'esm.min.js', 'esm.min.js.map', 'msgpack.min.js', 'msgpack.min.js.map'];
 let dir: string;
 
 beforeEach(async () => {
@@ -170,16 +170,6 @@ describe('ClientFiles', () => {
     expect((await get(plain.port, '/socket.io/socket.io.js', { origin: 'https://x.example' })).headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('answers 404 for the msgpack bundle, which Switchback does not build', async () => {
-    const { port, warnings } = await start();
-    for (const url of ['/socket.io/socket.io.msgpack.min.js', '/socket.io/socket.io.msgpack.min.js.map']) {
-      const res = await get(port, url);
-      expect(res.status).toBe(404);
-      expect(res.body.toString()).toMatch(/msgpack/);
-    }
-    expect(warnings).toEqual([]);
-  });
-
   it('without the client package: 404 naming the package to install, one warning, no crash; then serves once installed', async () => {
     let installed: ClientPackage | undefined;
     let locateCalls = 0;
@@ -252,8 +242,8 @@ describe('the installed package', () => {
     const mounted = createServer((_req, res) => res.writeHead(418).end());
     mountClientFiles(mounted, { path: '/socket.io' });
     for (const port of [await serve(new EngineServer(), direct), await serve(new EngineServer(), mounted)]) {
-      expect((await get(port, '/socket.io/socket.io.msgpack.min.js')).status).toBe(404);
       expect((await get(port, '/socket.io/x.js')).status).toBe(418);
+      expect((await get(port, '/socket.io/socket.io.msgpack.js')).status).toBe(418);
       expect((await get(port, '/socket.io/?EIO=4&transport=polling')).status).toBe(418);
     }
   });

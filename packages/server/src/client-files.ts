@@ -17,15 +17,12 @@ export const CLIENT_PACKAGE = '@switchback/client';
 // URL name under the path → file in dist/browser. socket.io's names first; the bundles' own names too,
 // because their `//# sourceMappingURL=switchback.js.map` comments resolve next to the served file.
 const FILES: ReadonlyMap<string, string> = new Map(
-  ['.js', '.js.map', '.min.js', '.min.js.map', '.esm.min.js', '.esm.min.js.map'].flatMap((suffix) => [
+  ['.js', '.js.map', '.min.js', '.min.js.map', '.esm.min.js', '.esm.min.js.map', '.msgpack.min.js', '.msgpack.min.js.map'].flatMap((suffix) => [
     [`socket.io${suffix}`, `switchback${suffix}`],
     [`switchback${suffix}`, `switchback${suffix}`],
   ]),
 );
-// socket.io also ships a bundle with its msgpack parser; Switchback speaks only the default parser.
-const NOT_PROVIDED: ReadonlySet<string> = new Set(['socket.io.msgpack.min.js', 'socket.io.msgpack.min.js.map']);
-
-export type ClientFileErrorCode = 'CLIENT_NOT_INSTALLED' | 'CLIENT_NOT_BUILT' | 'CLIENT_FILE_NOT_PROVIDED';
+export type ClientFileErrorCode = 'CLIENT_NOT_INSTALLED' | 'CLIENT_NOT_BUILT';
 
 /** Why a client file could not be served: answered as a 404 with this message, never thrown at the caller. */
 export class ClientFileError extends Error {
@@ -132,12 +129,7 @@ export class ClientFiles {
   async #answer(name: string, req: IncomingMessage, res: ServerResponse, cors: CorsOptions | undefined): Promise<void> {
     // As socket.io: the CORS headers first, so a page on another origin may load the script as a module.
     if (cors !== undefined && (await applyCors(cors, req, res)) === 'preflight-answered') return;
-    const fileName = FILES.get(name);
-    if (fileName === undefined) {
-      const err = new ClientFileError('CLIENT_FILE_NOT_PROVIDED', `${name} is not provided: Switchback has no msgpack parser build`);
-      answerNotFound(res, err);
-      return;
-    }
+    const fileName = FILES.get(name) as string; // clientFileName() let only these names through
     const file = await this.#file(fileName).catch((err: unknown) => {
       if (!(err instanceof ClientFileError)) throw err;
       if (!this.#warned) {
@@ -231,7 +223,7 @@ export function clientFileName(url: string, path: string): string | undefined {
   if (!url.startsWith(prefix)) return undefined;
   const query = url.indexOf('?');
   const name = url.slice(prefix.length, query === -1 ? url.length : query);
-  return FILES.has(name) || NOT_PROVIDED.has(name) ? name : undefined;
+  return FILES.has(name) ? name : undefined;
 }
 
 /**
