@@ -2,7 +2,6 @@
 // (`<script src="/socket.io/socket.io.js">` then `io()`, or the ESM file) and chats both ways.
 // The served files are the built @switchback/client package (dist/browser), so this builds it first.
 import { execFile } from 'node:child_process';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { repositoryRoot } from '../../vitest.aliases.js';
@@ -43,24 +42,10 @@ const PAGES: Readonly<Record<string, string>> = {
   'msgpack.html': classic('socket.io.msgpack.min.js'),
 };
 
-/**
- * The chat app of the other e2e tests, with these pages under /pages/ (served by the same http.Server:
- * Chromium blocks a routed page from reaching 127.0.0.1) and the client files under /socket.io/.
- */
-async function startServingChat(options: { parser?: typeof msgpackParser } = {}): Promise<ChatServer> {
-  const app = await startChatServer({ server: { serveClient: true, ...options } });
-  const previous = app.http.listeners('request');
-  app.http.removeAllListeners('request');
-  app.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const { pathname } = new URL(req.url ?? '/', app.url);
-    const page = pathname.startsWith('/pages/') ? PAGES[pathname.slice('/pages/'.length)] : undefined;
-    if (page !== undefined) {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(`<!doctype html><meta charset="utf-8">${page}`);
-      return;
-    }
-    for (const listener of previous) Reflect.apply(listener, app.http, [req, res]);
-  });
-  return app;
+/** The chat app of the other e2e tests, with these pages under /pages/ and the client files under /socket.io/. */
+function startServingChat(options: { parser?: typeof msgpackParser } = {}): Promise<ChatServer> {
+  const pages = Object.entries(PAGES).map(([name, body]) => [`/pages/${name}`, { type: 'text/html; charset=utf-8', body: `<!doctype html><meta charset="utf-8">${body}` }] as const);
+  return startChatServer({ server: { serveClient: true, ...options }, assets: new Map(pages) });
 }
 
 it('pages load the client from /socket.io/ (script tag, minified, ES module) and chat with acks', async () => {

@@ -28,7 +28,7 @@ export interface ChatServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-interface Asset {
+export interface Asset {
   readonly type: string;
   readonly body: string;
 }
@@ -78,12 +78,14 @@ function isChatPayload(value: unknown): value is { text: string } {
 export interface ChatServerOptions {
   /** Server options (pollHoldTimeout, pingInterval, ...). */
   readonly server?: Partial<ServerOptions>;
+  /** More files by path (pages, other clients' bundles), served beside the chat app's own. */
+  readonly assets?: ReadonlyMap<string, Asset>;
 }
 
 export async function startChatServer(chatOptions: ChatServerOptions = {}): Promise<ChatServer> {
   const options = chatOptions.server ?? {};
   assets ??= loadAssets();
-  const files = await assets;
+  const files = new Map([...(await assets), ...(chatOptions.assets ?? [])]);
   const received: ReceivedMessage[] = [];
   const requests: string[] = [];
   const http = createServer();

@@ -1,0 +1,136 @@
+// The migration most users make first: keep the browser's socket.io-client 4.8 (its own <script> and ES
+// module builds, from the npm package) and swap the server for Switchback. In Chromium: the default
+// client (polling, then the upgrade to WebSocket), WebSocket only, the ES module build, the msgpack build
+// against our msgpack codec, and a reconnect after the server drops the connection.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as msgpackParser from '@switchback/server/msgpack-parser';
+import type { Socket as ServerSocket } from '@switchback/server';
+import { afterEach, expect, it } from 'vitest';
+import { once } from '../helpers/wait.js';
+import { launchChromium } from './support/browser.js';
+import { startChatServer, type Asset, type ChatServer } from './support/chat-server.js';
+import { Cleanup } from './support/cleanup.js';
+import { expectChatBothWays, Scenario } from './support/scenario.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const require = createRequire(import.meta.url);
+const vendorDir = join(dirname(require.resolve('socket.io-client/package.json')), 'dist');
+const { version } = require('socket.io-client/package.json') as { version: string };
+
+const BODY = `
+  <p>Status: <span id="status">connecting</span> · Transport: <span id="transport">none</span></p>
+  <ul id="messages"></ul>
+  <form id="send"><input id="message" autocomplete="off"><button>Send</button></form>
+  <pre id="log"></pre>`;
+
+const html = (body: string): Asset => ({ type: 'text/html; charset=utf-8', body: `<!doctype html><meta charset="utf-8">${BODY}${body}` });
+const classic = (file: string): Asset => html(`<script src="/vendor/${file}"></script><script src="/chat-app.js"></script><script>startChatApp(io);</script>`);
+
+async function startWithSocketIoClient(options: { parser?: typeof msgpackParser } = {}): Promise<ChatServer> {
+  const js = 'text/javascript; charset=utf-8';
+  const files = ['socket.io.min.js', 'socket.io.esm.min.js', 'socket.io.msgpack.min.js'];
+  const vendor = await Promise.all(files.map(async (file) => [`/vendor/${file}`, { type: js, body: await readFile(join(vendorDir, file), 'utf8') }] as const));
+  const assets = new Map<string, Asset>([
+    ...vendor,
+    ['/pages/script.html', classic('socket.io.min.js')],
+    ['/pages/msgpack.html', classic('socket.io.msgpack.min.js')],
+    [
+      '/pages/esm.html',
+      html(`<script src="/chat-app.js"></script><script type="module">import { io } from '/vendor/socket.io.esm.min.js'; startChatApp(io);</script>`),
+    ],
+  ]);
+  // serveClient off: the page must run socket.io-client's files, not ours under /socket.io/.
+  return startChatServer({ server: { serveClient: false, ...options }, assets });
+}
+
+it(`socket.io-client ${version} in Chromium: polling then the upgrade, WebSocket only, the ES module build`, async () => {
+  const app = cleanup.use(await startWithSocketIoClient());
+  const browser = await launchChromium();
+  cleanup.defer(() => browser.close());
+  const scenario = new Scenario('socket.io-client');
+  await scenario.run(async () => {
+    for (const [page, query, first] of [
+      ['script.html', '', 'polling'],
+      ['esm.html', '', 'polling'],
+      ['script.html', '?transports=websocket', 'websocket'],
+    ] as const) {
+      const context = await browser.newContext();
+      const seen = app.requests.length;
+      const chat = await scenario.open(context, `${app.url}/pages/${page}${query}`);
+      await chat.connected();
+      // HTTP requests only (a WebSocket arrives as an upgrade): the polling handshake, or none at all.
+      const polling = app.requests.slice(seen).filter((line) => line.includes('EIO=4&transport=polling'));
+      expect(polling.length > 0).toBe(first === 'polling');
+      if (first === 'polling') {
+        // socket.io-client's default: polling first, then the upgrade to WebSocket (which may finish
+        // before or after 'connect').
+        await chat.page.waitForFunction(() => Reflect.get(window, 'chat').upgrades === 1, undefined, { timeout: 10_000 });
+      }
+      expect((await chat.state()).transport).toBe('websocket');
+      await expectChatBothWays(app, chat, `socket.io-client ${page}${query}`);
+      scenario.report(await chat.state(), ` (${page}${query})`);
+      await context.close();
+    }
+  });
+});
+
+it('socket.io-client reconnects to Switchback after the server drops the connection, with a new session', async () => {
+  const app = cleanup.use(await startWithSocketIoClient());
+  const browser = await launchChromium();
+  cleanup.defer(() => browser.close());
+  const scenario = new Scenario('socket.io-client reconnect');
+  await scenario.run(async () => {
+    const context = await browser.newContext();
+    const first = once<[ServerSocket]>(app.io, 'connection');
+    const chat = await scenario.open(context, `${app.url}/pages/script.html?transports=websocket`);
+    await chat.connected();
+    const [socket] = await first;
+    const again = once<[ServerSocket]>(app.io, 'connection');
+    socket.conn.close();
+    const [next] = await again;
+    expect(next.id).not.toBe(socket.id);
+    await chat.page.waitForFunction(() => Reflect.get(window, 'chat').connects === 2, undefined, { timeout: 10_000 });
+    const state = await chat.state();
+    expect(state.disconnects).toEqual(['transport close']);
+    await expectChatBothWays(app, chat, 'socket.io-client after a reconnect');
+    await context.close();
+  });
+});
+
+it("socket.io-client's msgpack build against Switchback's msgpack codec: binary frames, Dates and bytes intact", async () => {
+  const app = cleanup.use(await startWithSocketIoClient({ parser: msgpackParser }));
+  const frames = new Set<string>();
+  app.io.engine.on('connection', (conn: ServerSocket['conn']) => {
+    conn.on('message', (data: unknown) => frames.add(typeof data === 'string' ? 'text' : 'binary'));
+  });
+  app.io.on('connection', (socket) => {
+    socket.on('types', (value: { when: Date; bytes: Buffer }, ack: (reply: unknown) => void) => {
+      ack({ when: value.when instanceof Date ? value.when.getTime() : 'not a Date', bytes: [...value.bytes], back: Buffer.from([7, 8]) });
+    });
+  });
+  const browser = await launchChromium();
+  cleanup.defer(() => browser.close());
+  const scenario = new Scenario('socket.io-client msgpack');
+  await scenario.run(async () => {
+    const context = await browser.newContext();
+    const chat = await scenario.open(context, `${app.url}/pages/msgpack.html`);
+    await chat.connected();
+    await chat.page.waitForFunction(() => Reflect.get(window, 'chat').upgrades === 1, undefined, { timeout: 10_000 });
+    expect((await chat.state()).transport).toBe('websocket');
+    await expectChatBothWays(app, chat, 'socket.io-client msgpack');
+    const answer = await chat.page.evaluate(async () => {
+      const socket = Reflect.get(window, 'chatSocket') as {
+        timeout(ms: number): { emitWithAck(event: string, value: unknown): Promise<{ when: unknown; bytes: number[]; back: unknown }> };
+      };
+      const reply = await socket.timeout(5000).emitWithAck('types', { when: new Date(1_700_000_000_123), bytes: new Uint8Array([1, 2, 3]).buffer });
+      return { when: reply.when, bytes: reply.bytes, back: reply.back instanceof ArrayBuffer ? [...new Uint8Array(reply.back)] : String(reply.back) };
+    });
+    expect(answer).toEqual({ when: 1_700_000_000_123, bytes: [1, 2, 3], back: [7, 8] });
+    expect([...frames]).toEqual(['binary']);
+    await context.close();
+  });
+});
