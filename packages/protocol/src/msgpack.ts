@@ -160,13 +160,20 @@ function write(w: Writer, value: unknown): void {
   }
   const object = value as Record<string, unknown> & { toJSON?: unknown };
   if (typeof object.toJSON === 'function') return write(w, object.toJSON());
-  const keys = Object.keys(object).filter((key) => typeof object[key] !== 'function' && typeof object[key] !== 'symbol');
-  w.sized(keys.length, 0x80, 0x10, undefined, 0xde, 0xdf);
+  const keys = Object.keys(object);
+  let size = 0;
+  for (const key of keys) if (kept(object[key])) size++;
+  w.sized(size, 0x80, 0x10, undefined, 0xde, 0xdf);
   for (const key of keys) {
+    const item = object[key];
+    if (!kept(item)) continue;
     writeString(w, key);
-    write(w, object[key]);
+    write(w, item);
   }
 }
+
+/** Whether an object property is written: functions (and symbols) are left out, as notepack does. */
+const kept = (value: unknown): boolean => typeof value !== 'function' && typeof value !== 'symbol';
 
 /**
  * One value as MessagePack bytes (an exact-size Uint8Array).
@@ -176,10 +183,21 @@ function write(w: Writer, value: unknown): void {
  * encodeMsgpack({ type: 2, nsp: '/', data: ['hello'] }); // Uint8Array(24) [0x83, 0xa4, ...]
  */
 export function encodeMsgpack(value: unknown): Uint8Array {
-  const w = new Writer();
-  write(w, value);
-  return w.b.slice(0, w.n);
+  // One scratch buffer for every call (it grows to the largest value seen), a fresh one when a toJSON()
+  // encodes from inside an encode.
+  const w = scratch === undefined ? new Writer() : scratch;
+  scratch = undefined;
+  w.n = 0;
+  try {
+    write(w, value);
+    return w.b.slice(0, w.n);
+  } finally {
+    // A buffer grown past 1 MB is not kept for the next small packet.
+    if (w.b.length <= 1 << 20) scratch = w;
+  }
 }
+
+let scratch: Writer | undefined = new Writer();
 
 /** Thrown inside the reader only; decodeMsgpack returns it as a ProtocolError. */
 class Malformed extends Error {}
