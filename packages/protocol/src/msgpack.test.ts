@@ -53,6 +53,13 @@ describe('encodeMsgpack', () => {
     expect(decodeMsgpack(encodeMsgpack(-(2 ** 63)))).toBe(-(2 ** 63));
   });
 
+  it('encodes correctly when a toJSON() encodes from inside an encode', () => {
+    const inner = { toJSON: () => Buffer.from(encodeMsgpack({ deep: 'x'.repeat(300) })).toString('hex') };
+    const decoded = decodeMsgpack(encodeMsgpack({ before: 'a'.repeat(200), inner, after: 1 })) as { inner: string; after: number };
+    expect(decodeMsgpack(Buffer.from(decoded.inner, 'hex'))).toEqual({ deep: 'x'.repeat(300) });
+    expect(decoded.after).toBe(1);
+  });
+
   it('writes a lone surrogate as U+FFFD, as TextEncoder does', () => {
     expect(hex(encodeMsgpack('\ud800x'))).toBe('a4' + 'efbfbd' + '78');
     expect(decodeMsgpack(encodeMsgpack('a\udc00'))).toBe('a\ufffd');
