@@ -85,7 +85,7 @@ export class Client<
     // payload) it writes first, as soon as the WebSocket opens. Connected from here, the answer follows
     // the open packet instead of coming a round trip later, and that CONNECT arrives as an echo. On the
     // next tick: the app's own engine 'connection' listeners run first, as they would have.
-    const hint = connectHint(sessionInternals.requestUrl(conn) ?? conn.request.url);
+    const hint = connectHint(sessionInternals.requestUrl(conn) ?? (conn.request as IncomingMessage | null)?.url);
     if (hint !== undefined) {
       echoes.set(this, hint);
       process.nextTick(connectHinted, this, hint);

@@ -146,8 +146,8 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
   readonly id: string;
   readonly remoteAddress: string;
 
-  /** The handshake request; once answered, what is kept of it (see deferRequest), built on first read. */
-  #request: IncomingMessage | DeferredRequest;
+  /** The handshake request; once answered, what is kept of it (see deferRequest), built on first read; null once the app dropped it. */
+  #request: IncomingMessage | DeferredRequest | null;
   readonly #config: SessionConfig;
   #state: EngineSocketState = 'opening';
   #transport: TransportBase;
@@ -189,10 +189,10 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
       upgrade: (socket, candidate) => runUpgrade(socket.#upgradeHost(), candidate, socket.#config),
       compactRequest: (socket) => {
         const request = socket.#request;
-        if (!(request instanceof DeferredRequest)) socket.#request = deferRequest(request);
+        if (request !== null && !(request instanceof DeferredRequest)) socket.#request = deferRequest(request);
       },
       isRequest: (socket, req) => socket.#request === req,
-      requestUrl: (socket) => (#request in socket ? (socket as EngineSocket).#request.url : undefined),
+      requestUrl: (socket) => (#request in socket ? ((socket as EngineSocket).#request?.url ?? '') : undefined),
       setConsumer: (socket, consumer) => {
         if (!(#consumer in socket)) return false;
         (socket as EngineSocket).#consumer = consumer;
@@ -244,10 +244,19 @@ export class EngineSocket extends NodeStyleEmitter<EngineSocketEvents> {
    */
   get request(): IncomingMessage {
     const request = this.#request;
-    if (!(request instanceof DeferredRequest)) return request;
+    if (!(request instanceof DeferredRequest)) return request as IncomingMessage;
     const built = request.build();
     this.#request = built;
     return built;
+  }
+
+  /**
+   * socket.io's memory tip, `io.engine.on('connection', (raw) => { raw.request = null; })`: the session
+   * lets go of its request (reads give null from then on; a later socket.handshake has no headers, url
+   * or query, as with socket.io). Setting another request replaces it.
+   */
+  set request(value: IncomingMessage | null | undefined) {
+    this.#request = value ?? null;
   }
 
   /** The Engine.IO protocol revision, 3 for a v3 session (allowEIO3); a getter: no field per session. */
