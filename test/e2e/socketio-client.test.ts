@@ -1,13 +1,15 @@
 // The migration most users make first: keep the browser's socket.io-client 4.8 (its own <script> and ES
 // module builds, from the npm package) and swap the server for Switchback. In Chromium: the default
 // client (polling, then the upgrade to WebSocket), WebSocket only, the ES module build, the msgpack build
-// against our msgpack codec, and a reconnect after the server drops the connection.
+// against our msgpack codec, a reconnect after the server drops the connection, and a proxy that passes
+// the WebSocket's 101 and then stalls it.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as msgpackParser from '@switchback/server/msgpack-parser';
 import type { Socket as ServerSocket } from '@switchback/server';
 import { afterEach, expect, it } from 'vitest';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { once } from '../helpers/wait.js';
 import { launchChromium } from './support/browser.js';
 import { startChatServer, type Asset, type ChatServer } from './support/chat-server.js';
@@ -30,7 +32,7 @@ const BODY = `
 const html = (body: string): Asset => ({ type: 'text/html; charset=utf-8', body: `<!doctype html><meta charset="utf-8">${BODY}${body}` });
 const classic = (file: string): Asset => html(`<script src="/vendor/${file}"></script><script src="/chat-app.js"></script><script>startChatApp(io);</script>`);
 
-async function startWithSocketIoClient(options: { parser?: typeof msgpackParser } = {}): Promise<ChatServer> {
+async function startWithSocketIoClient(options: { parser?: typeof msgpackParser; upgradeTimeout?: number } = {}): Promise<ChatServer> {
   const js = 'text/javascript; charset=utf-8';
   const files = ['socket.io.min.js', 'socket.io.esm.min.js', 'socket.io.msgpack.min.js'];
   const vendor = await Promise.all(files.map(async (file) => [`/vendor/${file}`, { type: js, body: await readFile(join(vendorDir, file), 'utf8') }] as const));
@@ -132,5 +134,27 @@ it("socket.io-client's msgpack build against Switchback's msgpack codec: binary 
     expect(answer).toEqual({ when: 1_700_000_000_123, bytes: [1, 2, 3], back: [7, 8] });
     expect([...frames]).toEqual(['binary']);
     await context.close();
+  });
+});
+
+it('socket.io-client through a proxy that passes the 101 then stalls: stays on polling, and the session outlives the dead probe', async () => {
+  const app = cleanup.use(await startWithSocketIoClient({ upgradeTimeout: 1000 }));
+  const proxy = cleanup.use(await startTcpProxy(app.port, { kind: 'stall-after-101' }));
+  const browser = await launchChromium();
+  cleanup.defer(() => browser.close());
+  const scenario = new Scenario('socket.io-client stalled upgrade');
+  await scenario.run(async () => {
+    const chat = await scenario.open(await browser.newContext(), `${proxy.url}/pages/script.html`);
+    expect(await chat.connected()).toBe('polling');
+    // socket.io-client's probe has no timer of its own: the server gives up on it after upgradeTimeout
+    // (1 s) and drops that WebSocket at once, which the client sees as an upgrade error (a close
+    // handshake through the stalled proxy would have held it for the 5 s close grace).
+    await chat.page.waitForFunction(() => Reflect.get(window, 'chat').upgradeErrors.length === 1, undefined, { timeout: 4_000 });
+    expect(proxy.upgrades).toBe(1);
+    await expectChatBothWays(app, chat, 'socket.io-client after the stalled upgrade');
+    const state = await chat.state();
+    expect([state.transports, state.connects, state.disconnects]).toEqual([['polling'], 1, []]);
+    expect(app.received.at(-1)?.transport).toBe('polling');
+    expect(app.io.engine.clientsCount).toBe(1);
   });
 });

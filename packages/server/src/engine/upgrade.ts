@@ -32,7 +32,15 @@ export interface UpgradeOptions {
  */
 export function runUpgrade(host: UpgradeHost, candidate: TransportBase, options: UpgradeOptions): void {
   host.setUpgrading(true);
-  const timeoutTimer = setTimeout(() => abandon(), options.upgradeTimeout);
+  // No probe (or no upgrade packet) in upgradeTimeout: a peer that stalled (the proxy that passes the
+  // 101 and then drops every byte) would not answer a close frame either, so the socket is dropped at
+  // once instead of being held for the close handshake's grace.
+  const timeoutTimer = setTimeout(() => {
+    cleanup();
+    const { terminate } = candidate as TransportBase & { terminate?: () => void };
+    if (terminate) terminate.call(candidate);
+    else candidate.close();
+  }, options.upgradeTimeout);
 
   const cleanup = (): void => {
     host.setUpgrading(false);
