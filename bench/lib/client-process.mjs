@@ -28,50 +28,62 @@ function closeAll() {
   for (const session of open.splice(0)) session.close();
 }
 
-/** Every session echoes in a loop; round trips are counted and timed only inside the measure window. */
-async function pingpong({ lib, url, transports, sessions: count, warmupMs, durationMs }) {
+/**
+ * Every session echoes in a loop; round trips are counted and timed only inside the measure window, which
+ * pingpongStart opens (after the warm-up) and pingpongStop closes, so the parent can read the server's CPU
+ * over the same window in between.
+ */
+let running;
+
+async function pingpongStart({ lib, url, transports, sessions: count, warmupMs }) {
   const sessions = await openMany(lib, url, transports, count);
-  const latencies = [];
-  let measuring = false;
-  let stopped = false;
-  let roundTrips = 0;
+  const run = { sessions, latencies: [], measuring: false, stopped: false, roundTrips: 0, start: 0n };
+  running = run;
   for (const session of sessions) {
     let sentAt = 0n;
     const sendNext = () => {
-      if (stopped) return;
+      if (run.stopped) return;
       sentAt = nowNs();
       session.echo(MESSAGE);
     };
     session.onEcho(() => {
-      if (measuring) {
-        latencies.push(Number(nowNs() - sentAt) / 1000);
-        roundTrips += 1;
+      if (run.measuring) {
+        run.latencies.push(Number(nowNs() - sentAt) / 1000);
+        run.roundTrips += 1;
       }
       sendNext();
     });
     sendNext();
   }
   await new Promise((r) => setTimeout(r, warmupMs));
-  measuring = true;
-  const start = nowNs();
-  await new Promise((r) => setTimeout(r, durationMs));
-  measuring = false;
-  stopped = true;
-  const seconds = Number(nowNs() - start) / 1e9;
-  const used = sessions.map((s) => s.transport());
+  run.measuring = true;
+  run.start = nowNs();
+  return {};
+}
+
+function pingpongStop() {
+  const run = running;
+  running = undefined;
+  if (!run) throw new Error('pingpongStop without pingpongStart');
+  run.measuring = false;
+  run.stopped = true;
+  const seconds = Number(nowNs() - run.start) / 1e9;
+  const used = run.sessions.map((s) => s.transport());
   closeAll();
-  latencies.sort((a, b) => a - b);
+  run.latencies.sort((a, b) => a - b);
   return {
-    perSecond: roundTrips / seconds,
-    p50Us: percentile(latencies, 0.5),
-    p99Us: percentile(latencies, 0.99),
+    perSecond: run.roundTrips / seconds,
+    roundTrips: run.roundTrips,
+    p50Us: percentile(run.latencies, 0.5),
+    p99Us: percentile(run.latencies, 0.99),
     transports: [...new Set(used)],
   };
 }
 
 let floodSession;
 serve({
-  pingpong,
+  pingpongStart,
+  pingpongStop,
   async openFlood({ lib, url, transports }) {
     [floodSession] = await openMany(lib, url, transports, 1);
     return { transport: floodSession.transport() };

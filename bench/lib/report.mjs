@@ -21,6 +21,8 @@ export const CONTEXT = [
   { name: 'WebSocket ping-pong p50 (1 session) vs raw ws', num: 'pp:websocket:1:switchback:p50', den: 'pp:websocket:1:ws:p50' },
   { name: 'Polling ping-pong p50 (1 session) vs Socket.IO', num: 'pp:polling:1:switchback:p50', den: 'pp:polling:1:socketio:p50' },
   { name: 'Server CPU per WebSocket message vs Socket.IO', num: 'flood:websocket:switchback:cpu', den: 'flood:websocket:socketio:cpu' },
+  { name: 'Server CPU per polling round trip (ping-pong, 50 sessions: a request per message) vs Socket.IO', num: 'pp:polling:50:switchback:cpu', den: 'pp:polling:50:socketio:cpu' },
+  { name: 'Server CPU per WebSocket round trip (ping-pong, 50 sessions) vs Socket.IO', num: 'pp:websocket:50:switchback:cpu', den: 'pp:websocket:50:socketio:cpu' },
   { name: 'Time to first message (default options) vs Socket.IO', num: 'first:switchback', den: 'first:socketio' },
   { name: 'Time to first message, quiet (previous connection closed first), vs raw ws', num: 'firstQuiet:switchback', den: 'firstQuiet:ws' },
   { name: 'Time to first message over a 20 ms RTT link vs raw ws', num: 'firstRtt:switchback', den: 'firstRtt:ws' },
@@ -112,7 +114,7 @@ export function renderMarkdown({ machine, reps, bundle }) {
   out.push(table(['Ratio', 'Switchback'], CONTEXT.map((c) => [c.name, ratioCell(ratioStats(reps, c))])));
   out.push('');
 
-  out.push('## Ping-pong (~100-byte message echoed; round trips/s over all sessions, latency in µs)');
+  out.push('## Ping-pong (~100-byte message echoed; round trips/s over all sessions, latency in µs, server CPU per round trip)');
   out.push('');
   const ppRows = [];
   for (const transport of ['websocket', 'polling']) {
@@ -120,11 +122,19 @@ export function renderMarkdown({ machine, reps, bundle }) {
       for (const lib of LIBS) {
         if (!TRANSPORTS_OF[lib].includes(transport)) continue;
         const key = `pp:${transport}:${sessions}:${lib}`;
-        ppRows.push([transport, sessions, LABELS[lib], cell(stat(reps, `${key}:rps`)), cell(stat(reps, `${key}:p50`)), cell(stat(reps, `${key}:p99`))]);
+        ppRows.push([
+          transport,
+          sessions,
+          LABELS[lib],
+          cell(stat(reps, `${key}:rps`)),
+          cell(stat(reps, `${key}:p50`)),
+          cell(stat(reps, `${key}:p99`)),
+          cell(stat(reps, `${key}:cpu`)),
+        ]);
       }
     }
   }
-  out.push(table(['Transport', 'Sessions', 'Library', 'Round trips/s', 'p50 µs', 'p99 µs'], ppRows));
+  out.push(table(['Transport', 'Sessions', 'Library', 'Round trips/s', 'p50 µs', 'p99 µs', 'Server CPU µs/round trip'], ppRows));
   out.push('');
 
   out.push(`## Flood (${machine.settings.floodMessages} messages client→server, one session)`);

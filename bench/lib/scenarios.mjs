@@ -26,13 +26,16 @@ export async function pingpongAll(ctx, out) {
       for (const lib of LIBS) {
         if (!TRANSPORTS_OF[lib].includes(transport)) continue;
         await attempt(`pingpong ${lib} ${transport} x${sessions}`, async () => {
-          const r = await ctx.clients[lib].call(
-            'pingpong',
-            { lib, url: ctx.urls[lib], transports: [transport], sessions, warmupMs: settings.warmupMs, durationMs: settings.durationMs },
-            settings.durationMs + 30_000,
-          );
+          const client = ctx.clients[lib];
+          await client.call('pingpongStart', { lib, url: ctx.urls[lib], transports: [transport], sessions, warmupMs: settings.warmupMs }, 30_000);
+          // The server's CPU over the measure window, per round trip (each one message each way).
+          const before = await ctx.servers[lib].call('cpu');
+          await new Promise((resolve) => setTimeout(resolve, settings.durationMs));
+          const after = await ctx.servers[lib].call('cpu');
+          const r = await client.call('pingpongStop', {});
           const key = `pp:${transport}:${sessions}:${lib}`;
           out[`${key}:rps`] = r.perSecond;
+          out[`${key}:cpu`] = (after.user + after.system - before.user - before.system) / Math.max(1, r.roundTrips);
           out[`${key}:p50`] = r.p50Us;
           out[`${key}:p99`] = r.p99Us;
           if (!r.transports.every((t) => t === transport)) throw new Error(`ran over ${r.transports.join(',')}`);

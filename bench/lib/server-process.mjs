@@ -102,6 +102,10 @@ const starters = {
 };
 
 serve({
+  /** process.cpuUsage() now, for a window the parent times (ping-pong's server CPU per round trip). */
+  cpu() {
+    return process.cpuUsage();
+  },
   async listen({ lib, transports }) {
     const started = await starters[lib]({ transports });
     const port = await listen(started.http);
