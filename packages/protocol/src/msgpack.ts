@@ -185,7 +185,7 @@ const kept = (value: unknown): boolean => typeof value !== 'function' && typeof 
 export function encodeMsgpack(value: unknown): Uint8Array {
   // One scratch buffer for every call (it grows to the largest value seen), a fresh one when a toJSON()
   // encodes from inside an encode.
-  const w = scratch === undefined ? new Writer() : scratch;
+  const w = scratch ?? new Writer();
   scratch = undefined;
   w.n = 0;
   try {
@@ -197,12 +197,13 @@ export function encodeMsgpack(value: unknown): Uint8Array {
   }
 }
 
-let scratch: Writer | undefined = new Writer();
+// Made on the first encode: importing the package runs nothing (bundlers drop the module when unused).
+let scratch: Writer | undefined;
 
 /** Thrown inside the reader only; decodeMsgpack returns it as a ProtocolError. */
 class Malformed extends Error {}
 
-const utf8 = new TextDecoder();
+let utf8: TextDecoder | undefined;
 
 class Reader {
   readonly b: Uint8Array;
@@ -251,11 +252,11 @@ class Reader {
   str(length: number): string {
     const at = this.skip(length);
     const b = this.b;
-    if (length > 24) return utf8.decode(b.subarray(at, at + length));
+    if (length > 24) return (utf8 ??= new TextDecoder()).decode(b.subarray(at, at + length));
     let text = '';
     for (let i = at; i < at + length; i++) {
       const c = b[i] as number;
-      if (c >= 0x80) return utf8.decode(b.subarray(at, at + length));
+      if (c >= 0x80) return (utf8 ??= new TextDecoder()).decode(b.subarray(at, at + length));
       text += String.fromCharCode(c);
     }
     return text;
