@@ -222,7 +222,13 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
 
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.opts.cors !== undefined && (await applyCors(this.opts.cors, req, res)) === 'preflight-answered') return;
-    const failure = (await runMiddlewares(this.#middlewares, req, res)) ?? (await verifyRequest(this.#verifyContext, req, false));
+    // Without middlewares, and with an allowRequest hook only at the handshake, nothing here waits: the
+    // request is handled in its 'request' event's own turn, not two microtask hops later.
+    const middlewares = this.#middlewares.length === 0 ? undefined : await runMiddlewares(this.#middlewares, req, res);
+    // After the middlewares, which may rewrite req.url.
+    const query = queryOf(req);
+    const verdict = middlewares ?? verifyRequest(this.#verifyContext, req, false, query);
+    const failure = verdict instanceof Promise ? await verdict : verdict;
     // close() ran while the checks were pending (and already answered this request).
     if (this.#closed) {
       refuseClosed(res);
@@ -233,7 +239,7 @@ export class EngineServer extends NodeStyleEmitter<EngineServerEvents> {
       abortRequest(res, failure);
       return;
     }
-    const sid = queryOf(req).sid;
+    const sid = query.sid;
     if (sid !== null) {
       const client = this.#clients.get(sid);
       const transport = client === undefined ? undefined : sessionInternals.transportOf(client);
