@@ -9,6 +9,7 @@ import * as msgpackParser from '@switchback/server/msgpack-parser';
 import { launchChromium } from './support/browser.js';
 import { startChatServer, type ChatServer } from './support/chat-server.js';
 import { Cleanup } from './support/cleanup.js';
+import { answerTypes, expectTypesIntact, watchFrameKinds } from './support/msgpack.js';
 import { expectChatBothWays, Scenario } from './support/scenario.js';
 
 const cleanup = new Cleanup();
@@ -104,15 +105,8 @@ it('the script tag defines io as socket.io-client does, and its source map resol
 
 it('the msgpack bundle talks MessagePack to a server with the msgpack parser: binary frames, Dates and bytes intact', async () => {
   const app = cleanup.use(await startServingChat({ parser: msgpackParser }));
-  const frames = new Set<string>();
-  app.io.engine.on('connection', (conn: { on(event: 'message', fn: (data: unknown) => void): void }) => {
-    conn.on('message', (data) => frames.add(typeof data === 'string' ? 'text' : 'binary'));
-  });
-  app.io.on('connection', (socket) => {
-    socket.on('types', (value: { when: Date; bytes: Buffer }, ack: (reply: unknown) => void) => {
-      ack({ when: value.when instanceof Date ? value.when.getTime() : 'not a Date', bytes: [...value.bytes], back: Buffer.from([7, 8]) });
-    });
-  });
+  const frames = watchFrameKinds(app.io);
+  answerTypes(app.io);
   const browser = await launchChromium();
   cleanup.defer(() => browser.close());
   const scenario = new Scenario('serveClient msgpack');
@@ -122,14 +116,7 @@ it('the msgpack bundle talks MessagePack to a server with the msgpack parser: bi
       const chat = await scenario.open(context, `${app.url}/pages/msgpack.html?webSocketTimeout=1000&transports=${transports}`);
       expect(await chat.connected()).toBe(transports);
       await expectChatBothWays(app, chat, `serveClient msgpack.html over ${transports}`);
-      const answer = await chat.page.evaluate(async () => {
-        const socket = Reflect.get(window, 'chatSocket') as {
-          timeout(ms: number): { emitWithAck(event: string, value: unknown): Promise<{ when: unknown; bytes: number[]; back: unknown }> };
-        };
-        const reply = await socket.timeout(5000).emitWithAck('types', { when: new Date(1_700_000_000_123), bytes: new Uint8Array([1, 2, 3]).buffer });
-        return { when: reply.when, bytes: reply.bytes, back: reply.back instanceof ArrayBuffer ? [...new Uint8Array(reply.back)] : String(reply.back) };
-      });
-      expect(answer).toEqual({ when: 1_700_000_000_123, bytes: [1, 2, 3], back: [7, 8] });
+      await expectTypesIntact(chat);
       scenario.report(await chat.state(), ` (msgpack, ${transports})`);
       await context.close();
     }

@@ -14,6 +14,7 @@ import { once } from '../helpers/wait.js';
 import { launchChromium } from './support/browser.js';
 import { startChatServer, type Asset, type ChatServer } from './support/chat-server.js';
 import { Cleanup } from './support/cleanup.js';
+import { answerTypes, expectTypesIntact, watchFrameKinds } from './support/msgpack.js';
 import { expectChatBothWays, Scenario } from './support/scenario.js';
 
 const cleanup = new Cleanup();
@@ -105,15 +106,8 @@ it('socket.io-client reconnects to Switchback after the server drops the connect
 
 it("socket.io-client's msgpack build against Switchback's msgpack codec: binary frames, Dates and bytes intact", async () => {
   const app = cleanup.use(await startWithSocketIoClient({ parser: msgpackParser }));
-  const frames = new Set<string>();
-  app.io.engine.on('connection', (conn: ServerSocket['conn']) => {
-    conn.on('message', (data: unknown) => frames.add(typeof data === 'string' ? 'text' : 'binary'));
-  });
-  app.io.on('connection', (socket) => {
-    socket.on('types', (value: { when: Date; bytes: Buffer }, ack: (reply: unknown) => void) => {
-      ack({ when: value.when instanceof Date ? value.when.getTime() : 'not a Date', bytes: [...value.bytes], back: Buffer.from([7, 8]) });
-    });
-  });
+  const frames = watchFrameKinds(app.io);
+  answerTypes(app.io);
   const browser = await launchChromium();
   cleanup.defer(() => browser.close());
   const scenario = new Scenario('socket.io-client msgpack');
@@ -124,14 +118,7 @@ it("socket.io-client's msgpack build against Switchback's msgpack codec: binary 
     await chat.page.waitForFunction(() => Reflect.get(window, 'chat').upgrades === 1, undefined, { timeout: 10_000 });
     expect((await chat.state()).transport).toBe('websocket');
     await expectChatBothWays(app, chat, 'socket.io-client msgpack');
-    const answer = await chat.page.evaluate(async () => {
-      const socket = Reflect.get(window, 'chatSocket') as {
-        timeout(ms: number): { emitWithAck(event: string, value: unknown): Promise<{ when: unknown; bytes: number[]; back: unknown }> };
-      };
-      const reply = await socket.timeout(5000).emitWithAck('types', { when: new Date(1_700_000_000_123), bytes: new Uint8Array([1, 2, 3]).buffer });
-      return { when: reply.when, bytes: reply.bytes, back: reply.back instanceof ArrayBuffer ? [...new Uint8Array(reply.back)] : String(reply.back) };
-    });
-    expect(answer).toEqual({ when: 1_700_000_000_123, bytes: [1, 2, 3], back: [7, 8] });
+    await expectTypesIntact(chat);
     expect([...frames]).toEqual(['binary']);
     await context.close();
   });
